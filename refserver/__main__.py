@@ -1,0 +1,116 @@
+"""CLI: python -m refserver [--host H] [--port P] [--defect NAME] [--rate-limit N] ..."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import ipaddress
+import json
+import os
+import sys
+
+from . import defects, seed
+
+_LIST_HINT = "run `python -m refserver --list-defects` to see the names"
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be >= 0 (0 = no rate limit)")
+    return value
+
+
+def _port(text: str) -> int:
+    value = _non_negative(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError("must be <= 65535")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m refserver",
+        description="Reference server for the CareCycle Create Campaign contract (loopback only).",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind")
+    parser.add_argument("--port", type=_port, default=8000)
+    parser.add_argument(
+        "--defect",
+        default=os.environ.get("REFSERVER_DEFECT", ""),
+        help="name of the one planted defect to activate (env REFSERVER_DEFECT)",
+    )
+    parser.add_argument(
+        "--rate-limit",
+        type=_non_negative,
+        default=None,
+        help="requests per key per 60 s; 0 = off (env REFSERVER_RATE_LIMIT, default 0)",
+    )
+    parser.add_argument("--list-defects", action="store_true", help="print the catalogue as JSON")
+    parser.add_argument(
+        "--print-keys", action="store_true", help="print the seeded keys and base URL at start"
+    )
+    return parser
+
+
+def _base_url(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.list_defects:
+        text = json.dumps([dataclasses.asdict(d) for d in defects.CATALOGUE], indent=2)
+        try:
+            print(text, flush=True)
+        except BrokenPipeError:
+            # Piped into `head`: not an error; silence the flush at interpreter exit.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    if args.defect and args.defect not in defects.NAMES:
+        parser.error(f"unknown defect {args.defect!r}; {_LIST_HINT}")
+    if not _is_loopback(args.host):
+        parser.error(f"refusing to bind {args.host!r}: only loopback addresses are allowed")
+    rate_limit = args.rate_limit
+    if rate_limit is None:
+        try:
+            rate_limit = _non_negative(os.environ.get("REFSERVER_RATE_LIMIT", "0") or "0")
+        except argparse.ArgumentTypeError as exc:
+            parser.error(f"REFSERVER_RATE_LIMIT: {exc}")
+
+    # Imported late so that --list-defects and argument errors stay fast.
+    import uvicorn
+
+    from .app import create_app
+
+    app = create_app(defect=args.defect, rate_limit=rate_limit)
+    if args.print_keys:
+        s = seed.settings()
+        print(f"refserver base URL:        {_base_url(args.host, args.port)}")
+        print(f"REFSERVER_KEY:             {s.key}")
+        print(f"REFSERVER_FORBIDDEN_KEY:   {s.forbidden_key}")
+        print(f"REFSERVER_OTHER_KEY:       {s.other_key}")
+        print(f"REFSERVER_TEMPLATE_ID:     {s.template_id}")
+        print(f"defect: {args.defect or '(none)'}; rate limit: {rate_limit or 'off'}", flush=True)
+    # Access log off: request lines would be harmless, but keep the output quiet and
+    # make sure nothing about callers (keys included) is ever echoed.
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

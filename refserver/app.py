@@ -1,0 +1,243 @@
+"""Starlette app of the reference server: POST /v2/campaigns per CONTRACT.md."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import traceback
+from collections import OrderedDict
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from . import campaign, defects, jsonbody, seed, validation
+from .defects import active
+from .ratelimit import FixedWindowLimiter, too_many
+
+log = logging.getLogger("refserver")
+
+MAX_STORED = 10_000
+_DEEP = 64
+
+
+class PlantedFault(RuntimeError):
+    """Raised by robustness defects; unlike real bugs, not worth a log line."""
+
+
+class Rejected(Exception):
+    """Ends a request early with a ready response."""
+
+    def __init__(self, response: Response) -> None:
+        self.response = response
+
+
+def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+    media = "application/json"
+    if 400 <= status < 500 and active("error_content_type_html"):
+        media = "text/html"
+    elif status in (200, 201) and active("text_plain_content_type"):
+        media = "text/plain"
+    # ASCII escapes keep lone surrogates (valid in JSON strings) encodable.
+    content = json.dumps(body, ensure_ascii=True, allow_nan=False)
+    return Response(content, status_code=status, headers=headers, media_type=media)
+
+
+def _error(status: int, code: str, message: str) -> Rejected:
+    return Rejected(_json(status, {"message": message, "code": code}))
+
+
+def _internal_error() -> Response:
+    return _json(500, {"message": "Internal server error", "code": "INTERNAL_ERROR"})
+
+
+def _authenticate(key: str | None) -> seed.Principal:
+    table = seed.principals()
+    principal = None
+    if key is not None:
+        if active("prefix_not_required"):
+            stripped = {k.removeprefix("cc_"): p for k, p in table.items()}
+            principal = stripped.get(key.removeprefix("cc_"))
+        elif key.startswith("cc_"):
+            principal = table.get(key)
+            if principal is None and active("unknown_key_accepted"):
+                principal = table[seed.settings().key]
+    if principal is None:
+        if not active("auth_ignored"):
+            code = "FORBIDDEN" if active("unauthorized_code_wrong") else "UNAUTHORIZED"
+            raise _error(401, code, "Missing or invalid API key")
+        principal = table[seed.settings().key]
+    if not principal.can_create:
+        if active("forbidden_as_401"):
+            raise _error(401, "UNAUTHORIZED", "Missing or invalid API key")
+        if not active("forbidden_ignored"):
+            raise _error(403, "FORBIDDEN", "This API key may not create campaigns")
+        principal = seed.Principal(principal.client, True)
+    return principal
+
+
+def _traceback_500(exc: BaseException | None = None) -> Rejected:
+    if exc is None:
+        try:
+            raise RecursionError("maximum recursion depth exceeded while decoding a JSON object")
+        except RecursionError as raised:
+            exc = raised
+    text = "".join(traceback.format_exception(exc))
+    return Rejected(_json(500, {"message": text, "code": "INTERNAL_ERROR"}))
+
+
+def _malformed(message: str) -> Rejected:
+    if active("malformed_json_500"):
+        raise PlantedFault(message)
+    if active("bad_request_422"):
+        error = {"path": [], "message": message, "code": "invalid_json"}
+        return _validation_failed([error])
+    return _error(400, "BAD_REQUEST", message)
+
+
+async def _parse(request: Request) -> Any:
+    if not active("non_json_content_type_accepted") and not jsonbody.is_json_media(
+        request.headers.get("content-type")
+    ):
+        raise _error(400, "BAD_REQUEST", "Content-Type must be application/json")
+    raw = await request.body()
+    if not raw:
+        if active("empty_body_500"):
+            raise PlantedFault("empty body")
+        raise _error(400, "BAD_REQUEST", "Request body is empty")
+    try:
+        body = jsonbody.loads(raw)
+    except RecursionError as exc:
+        if active("stack_trace_500"):
+            raise _traceback_500(exc) from None
+        raise _error(400, "BAD_REQUEST", "Request body is nested too deeply") from None
+    except ValueError as exc:
+        raise _malformed(f"Request body is not valid JSON: {exc}") from None
+    if active("stack_trace_500") and jsonbody.depth(body) > _DEEP:
+        raise _traceback_500()
+    return body
+
+
+def _validation_failed(errors: list[dict[str, Any]]) -> Rejected:
+    if active("validation_errors_empty"):
+        errors = []
+    for error in errors:
+        if active("validation_path_generic"):
+            error["path"] = ["body"]
+        elif active("validation_path_string"):
+            error["path"] = ".".join(str(part) for part in error["path"])
+    body = {
+        "message": "Request body failed validation",
+        "code": "BAD_REQUEST" if active("validation_code_wrong") else "VALIDATION_ERROR",
+        "errors": errors,
+    }
+    return Rejected(_json(422, body))
+
+
+def _plant_faults(body: Any) -> None:
+    if isinstance(body, list) and active("top_level_array_500"):
+        raise PlantedFault("top-level array")
+    if not isinstance(body, dict):
+        return
+    limit = body.get("maxConcurrentCalls")
+    if active("big_int_500") and type(limit) is int and abs(limit) > 2**53:
+        raise PlantedFault("integer overflow")
+    name = body.get("name")
+    if active("non_bmp_500") and isinstance(name, str) and any(ord(c) > 0xFFFF for c in name):
+        raise PlantedFault("non-BMP character")
+
+
+def _template(body: dict[str, Any], principal: seed.Principal) -> seed.Template | None:
+    template_id = body.get("templateId")
+    if template_id is None:
+        return None
+    template = seed.templates().get(template_id)
+    foreign = template is not None and template.client_id != principal.client.id
+    if template is None or (foreign and not active("cross_tenant_template")):
+        code = "TEMPLATE_NOT_FOUND" if active("not_found_code_wrong") else "NOT_FOUND"
+        raise _error(404, code, "Template not found")
+    return template
+
+
+async def _validation_first(request: Request) -> None:
+    try:
+        body = await _parse(request)
+    except Rejected:
+        return
+    errors = validation.validate(body)
+    if errors:
+        raise _validation_failed(errors)
+
+
+async def _create(request: Request) -> Response:
+    state = request.app.state
+    if active("validation_before_auth"):
+        await _validation_first(request)
+    key = request.headers.get("x-api-key")
+    principal = _authenticate(key)
+    retry_after = state.limiter.hit(key or "")
+    if retry_after is not None:
+        body, headers = too_many(retry_after)
+        return _json(429, body, headers)
+    body = await _parse(request)
+    _plant_faults(body)
+    if (
+        active("template_before_validation")
+        and isinstance(body, dict)
+        and isinstance(body.get("templateId"), str)
+    ):
+        _template(body, principal)
+    errors = validation.validate(body)
+    if errors:
+        raise _validation_failed(errors)
+    template = _template(body, principal)
+    created = campaign.build(body, principal, template)
+    store: OrderedDict[str, dict[str, Any]] = state.campaigns
+    store[created["id"]] = created
+    while len(store) > MAX_STORED:
+        store.popitem(last=False)
+    if active("no_campaign_wrapper"):
+        return _json(200 if active("created_returns_200") else 201, created)
+    return _json(200 if active("created_returns_200") else 201, {"campaign": created})
+
+
+async def create_campaign(request: Request) -> Response:
+    try:
+        return await _create(request)
+    except Rejected as rejected:
+        return rejected.response
+    except PlantedFault:
+        return _internal_error()
+    except Exception:
+        log.exception("unexpected error in POST /v2/campaigns")
+        return _internal_error()
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(exc.status_code, "HTTP_ERROR")
+    return _json(exc.status_code, {"message": exc.detail, "code": code}, exc.headers)
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    return _internal_error()
+
+
+def create_app(defect: str | None = None, rate_limit: int | None = None) -> Starlette:
+    """Build the app; None arguments fall back to REFSERVER_DEFECT / REFSERVER_RATE_LIMIT."""
+    if defect is None:
+        defect = os.environ.get("REFSERVER_DEFECT", "")
+    if rate_limit is None:
+        rate_limit = int(os.environ.get("REFSERVER_RATE_LIMIT", "0") or 0)
+    defects.set_active(defect)
+    app = Starlette(
+        routes=[Route("/v2/campaigns", create_campaign, methods=["POST"])],
+        exception_handlers={HTTPException: _http_error, Exception: _server_error},
+    )
+    app.state.limiter = FixedWindowLimiter(rate_limit)
+    app.state.campaigns = OrderedDict()
+    return app

@@ -1,0 +1,185 @@
+"""The planted-defect catalogue.
+
+The reference server is correct by default. Starting it with one named defect
+makes it break exactly one rule of the contract, so the conformance suite can be
+shown to catch that break (and only that break).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Defect:
+    name: str
+    rule: str
+    description: str
+
+
+def _d(name: str, rule: str, description: str) -> Defect:
+    return Defect(name, rule, description)
+
+
+CATALOGUE: tuple[Defect, ...] = (
+    # Validation of the request body.
+    _d("name_empty_accepted", "name-length", "accepts an empty name (minLength 1 ignored)"),
+    _d("name_one_rejected", "name-length", "rejects a 1-character name"),
+    _d("name_256_accepted", "name-length", "accepts a 256-character name"),
+    _d("name_255_rejected", "name-length", "rejects a 255-character name"),
+    _d("name_utf16_length", "name-length", "counts name length in UTF-16 code units"),
+    _d("name_null_accepted", "name-not-null", "accepts name null and echoes null"),
+    _d("name_missing_accepted", "name-required", "accepts a body without name (echoes '')"),
+    _d("concurrency_zero_accepted", "concurrency-range", "accepts maxConcurrentCalls 0"),
+    _d("concurrency_one_rejected", "concurrency-range", "rejects maxConcurrentCalls 1"),
+    _d(
+        "concurrency_above_max_accepted",
+        "concurrency-range",
+        "accepts maxConcurrentCalls 9007199254740992",
+    ),
+    _d(
+        "concurrency_max_rejected",
+        "concurrency-range",
+        "rejects maxConcurrentCalls 9007199254740991",
+    ),
+    _d("concurrency_fraction_accepted", "integer-type", "accepts 1.5 and echoes 1.5"),
+    _d("concurrency_integral_float_rejected", "integer-type", "rejects 1.0 as not an integer"),
+    _d("concurrency_numeric_string_accepted", "integer-type", 'accepts "5" and echoes 5'),
+    _d("concurrency_bool_accepted", "integer-type", "accepts true and echoes 1"),
+    _d("direction_any_accepted", "direction-enum", "accepts any string direction and echoes it"),
+    _d("direction_null_accepted", "direction-not-null", "accepts direction null (echoes outbound)"),
+    _d("kind_agent_first_rejected", "kind-enum", "rejects kind agent_first"),
+    _d("kind_null_accepted", "kind-not-null", "accepts kind null (echoes voice_ai)"),
+    _d("handler_kind_any_accepted", "handler-kind-enum", "accepts any primaryHandlerKind string"),
+    _d(
+        "terminal_type_case_insensitive",
+        "terminal-type-enum",
+        "accepts afterHoursTerminalType VOICEMAIL and echoes it as sent",
+    ),
+    _d("description_null_rejected", "nullable-fields", "rejects description null"),
+    _d("terminal_number_null_rejected", "nullable-fields", "rejects primaryTerminalNumber null"),
+    _d("uuid_version9_accepted", "uuid-pattern", "accepts routing config ids of version 0 or 9"),
+    _d("uuid_version8_rejected", "uuid-pattern", "rejects routing config ids of version 8"),
+    _d("uuid_variant_any_accepted", "uuid-pattern", "accepts any variant nibble (c..f too)"),
+    _d("uuid_nil_rejected", "uuid-pattern", "rejects the nil UUID"),
+    _d("uuid_max_rejected", "uuid-pattern", "rejects the max UUID"),
+    _d("uuid_uppercase_rejected", "uuid-pattern", "rejects upper-case hex digits"),
+    _d(
+        "uuid_trailing_newline_accepted",
+        "uuid-pattern",
+        "checks the pattern with re.match and $, so a trailing newline passes",
+    ),
+    _d("unknown_property_rejected", "unknown-properties-ignored", "rejects unknown properties"),
+    _d("template_id_format_checked", "template-id-no-format", "422 for a non-UUID templateId"),
+    # Status and shape of the 201.
+    _d("created_returns_200", "created-status", "answers 200 instead of 201"),
+    _d("no_campaign_wrapper", "created-shape", "201 body is the campaign, not {campaign}"),
+    _d("campaign_missing_features", "campaign-shape", "campaign lacks features"),
+    _d("max_attempts_as_string", "campaign-shape", 'maxAttempts is the string "3"'),
+    _d("broken_booking_hours", "campaign-shape", "template campaigns: bookingHours startHour 24"),
+    _d("routing_agent_missing_member", "campaign-shape", "template campaigns: agents lack member"),
+    _d("text_plain_content_type", "json-content-type", "201 is sent as text/plain"),
+    _d("status_unknown_value", "status-enum", 'status is "new", outside the enum'),
+    # Error envelopes.
+    _d("validation_code_wrong", "validation-envelope", '422 code is "BAD_REQUEST"'),
+    _d("validation_errors_empty", "validation-envelope", "422 with errors []"),
+    _d("validation_path_generic", "validation-error-path", 'error path is ["body"]'),
+    _d("validation_path_string", "validation-error-path", "error path is a string"),
+    _d("unauthorized_code_wrong", "unauthorized-envelope", '401 code is "FORBIDDEN"'),
+    _d("not_found_code_wrong", "not-found-envelope", '404 code is "TEMPLATE_NOT_FOUND"'),
+    _d("bad_request_422", "malformed-json-400", "malformed JSON answered 422"),
+    _d("error_content_type_html", "json-content-type", "4xx error bodies sent as text/html"),
+    # What the 201 says about the request.
+    _d("name_trimmed", "echo-name", "echoed name is stripped of surrounding whitespace"),
+    _d("description_dropped", "echo-description", "description echoed as null"),
+    _d(
+        "handler_fields_swapped",
+        "echo-handler-fields",
+        "primaryAssistantId and afterHoursAssistantId swapped",
+    ),
+    _d("terminal_number_not_echoed", "echo-handler-fields", "primaryTerminalNumber echoed null"),
+    _d("concurrency_not_echoed", "echo-concurrency", "maxConcurrentCalls echoed null"),
+    _d("direction_ignored", "echo-direction", 'direction is always "outbound"'),
+    _d("kind_default_agent_first", "kind-default", "omitted kind defaults to agent_first"),
+    _d("kind_not_echoed", "echo-kind", "kind is always voice_ai"),
+    _d("template_id_not_echoed", "echo-template-id", "templateId echoed null"),
+    _d("status_active", "status-draft", 'status is "active"'),
+    _d("id_reused", "id-new", "every campaign has the same id"),
+    _d("timestamps_inverted", "timestamps", "updatedAt one second before createdAt"),
+    _d("timestamps_stale", "timestamps", "createdAt and updatedAt are in 2019"),
+    _d("client_id_random", "client-id-stable", "client.id is new on every call"),
+    _d("client_id_shared", "client-id-tenancy", "client B's campaigns carry client A's id"),
+    _d("template_name_missing", "template-name", "templateName null although templateId sent"),
+    _d("template_name_without_template", "template-name", 'templateName "Default" without one'),
+    _d("stats_nonzero", "new-campaign-empty", "customerStats.total is 1"),
+    _d("tags_nonempty", "new-campaign-empty", 'tags is ["new"]'),
+    # Authentication and tenancy.
+    _d("auth_ignored", "auth-401", "missing or bad key proceeds as client A"),
+    _d("unknown_key_accepted", "auth-401", "any unknown cc_ key is accepted as client A"),
+    _d("prefix_not_required", "auth-401", "a known key without its cc_ prefix is accepted"),
+    _d("forbidden_ignored", "auth-403", "the read-only key may create campaigns"),
+    _d("forbidden_as_401", "auth-403", "the read-only key gets 401 UNAUTHORIZED"),
+    _d("cross_tenant_template", "template-tenancy", "another client's template is accepted"),
+    _d("validation_before_auth", "order-of-decisions", "invalid body without a key gets 422"),
+    _d("template_before_validation", "order-of-decisions", "404 is decided before 422"),
+    # Robustness.
+    _d("malformed_json_500", "no-500", "500 on malformed JSON"),
+    _d("big_int_500", "no-500", "500 when maxConcurrentCalls is an integer beyond 2**53"),
+    _d("non_bmp_500", "no-500", "500 when name holds a character outside the BMP"),
+    _d("top_level_array_500", "no-500", "500 on a top-level array body"),
+    _d("empty_body_500", "no-500", "500 on an empty body"),
+    _d(
+        "stack_trace_500",
+        "no-500",
+        "500 with a Python traceback in the message for a body nested deeper than 64",
+    ),
+    _d("plus_json_rejected", "json-content-type-accepted", "+json media types answered 400"),
+    _d(
+        "non_json_content_type_accepted",
+        "non-json-400",
+        "a text/plain body that parses as JSON is accepted",
+    ),
+    # Rate limit (observable only with a limit switched on).
+    _d("rate_limit_never", "rate-limit", "never limits"),
+    _d("rate_limit_off_by_one", "rate-limit", "admits limit+1 requests per window"),
+    _d("rate_limit_no_retry_after", "rate-limit-envelope", "429 body lacks retryAfter"),
+    _d(
+        "rate_limit_retry_after_string",
+        "rate-limit-envelope",
+        'retryAfter is a numeric string, e.g. "30"',
+    ),
+    _d("rate_limit_header_disagrees", "rate-limit-envelope", "Retry-After = retryAfter + 30"),
+    _d("rate_limit_global", "rate-limit-per-key", "one counter shared by all keys"),
+    _d("rate_limit_wrong_code", "rate-limit-envelope", '429 code is "TOO_MANY_REQUESTS"'),
+)
+
+NAMES: frozenset[str] = frozenset(d.name for d in CATALOGUE)
+
+_active: str | None = None
+
+
+class UnknownDefectError(ValueError):
+    pass
+
+
+def set_active(name: str | None) -> None:
+    """Choose the one active defect (None or "" = a correct server).
+
+    Called once at start-up; the value is process-global on purpose so that
+    every module can consult it without threading it through call chains.
+    """
+    global _active
+    if name and name not in NAMES:
+        raise UnknownDefectError(name)
+    _active = name or None
+
+
+def current() -> str | None:
+    return _active
+
+
+def active(name: str) -> bool:
+    # A misspelt name at a call site would silently never fire; fail loudly.
+    if name not in NAMES:
+        raise UnknownDefectError(name)
+    return _active == name
