@@ -1,0 +1,57 @@
+"""The target as the deterministic cases see it: one call per request, through the guarded session."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.semantic import RunMemory
+from conformance.settings import OPERATION_PATH, Settings
+from conformance.transport import Exchange, GuardedSession
+
+UNSET: Any = object()
+MAIN_KEY = "API_KEY"
+
+
+@dataclass
+class Api:
+    session: GuardedSession
+    settings: Settings
+    base_url: str
+    memory: RunMemory = field(default_factory=RunMemory)
+
+    @property
+    def url(self) -> str:
+        return self.base_url + OPERATION_PATH
+
+    def key(self, label: str) -> str | None:
+        """The key behind a variable name, e.g. 'OTHER_API_KEY' (None when not configured)."""
+        return {
+            "API_KEY": self.settings.api_key,
+            "FORBIDDEN_API_KEY": self.settings.forbidden_api_key,
+            "OTHER_API_KEY": self.settings.other_api_key,
+        }.get(label)
+
+    def post(
+        self,
+        body: Any = UNSET,
+        *,
+        key: str | None = MAIN_KEY,
+        api_key: str | None = None,
+        raw: bytes | None = None,
+        content_type: str | None = "application/json",
+    ) -> Exchange:
+        """POST to the operation. `key` names a configured key (None: no key header);
+        `api_key` sends a literal key instead; `raw` sends bytes as they are."""
+        headers = {"Accept": "application/json"}
+        secret = api_key if api_key is not None else (self.key(key) if key else None)
+        if secret is not None:
+            headers["x-api-key"] = secret
+        if content_type is not None:
+            headers["Content-Type"] = content_type
+        data = raw
+        if body is not UNSET:
+            data = json.dumps(body, ensure_ascii=False).encode()
+        response = self.session.post(self.url, data=data, headers=headers)
+        return Exchange.from_response(response)

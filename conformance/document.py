@@ -1,0 +1,85 @@
+"""The OpenAPI document, loaded once: request schema, response schemas and validators."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator, FormatChecker
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from conformance.settings import DOCUMENT, OPERATION_PATH
+
+DOC_URI = "urn:carecycle:campaigns"
+
+
+@cache
+def document() -> dict[str, Any]:
+    with DOCUMENT.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def operation() -> dict[str, Any]:
+    return document()["paths"][OPERATION_PATH]["post"]
+
+
+def resolve(node: Any) -> Any:
+    """Follow local `$ref`s (recursively), so callers walk plain schemas."""
+    if isinstance(node, dict):
+        if "$ref" in node:
+            target: Any = document()
+            for part in node["$ref"].removeprefix("#/").split("/"):
+                target = target[part]
+            merged = {**resolve(target), **{k: v for k, v in node.items() if k != "$ref"}}
+            return merged
+        return {k: resolve(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [resolve(v) for v in node]
+    return node
+
+
+def request_schema() -> dict[str, Any]:
+    return resolve(operation()["requestBody"]["content"]["application/json"]["schema"])
+
+
+def documented_statuses() -> set[int]:
+    return {int(code) for code in operation()["responses"] if code.isdigit()}
+
+
+def _response_pointer(status: int) -> str:
+    response = operation()["responses"][str(status)]
+    if "$ref" in response:
+        response = resolve(response)
+    schema = response["content"]["application/json"]["schema"]
+    return schema.get("$ref", "")
+
+
+@cache
+def _registry() -> Registry:
+    return Registry().with_resource(
+        DOC_URI, Resource(contents=document(), specification=DRAFT202012)
+    )
+
+
+@cache
+def response_validator(status: int) -> Draft202012Validator:
+    """A 2020-12 validator (formats checked) for the body the document declares for `status`."""
+    pointer = _response_pointer(status)
+    if pointer:
+        schema: dict[str, Any] = {"$ref": DOC_URI + pointer}
+    else:
+        path = f"/paths/{OPERATION_PATH.replace('/', '~1')}/post/responses/{status}"
+        schema = {"$ref": f"{DOC_URI}#{path}/content/application~1json/schema"}
+    return Draft202012Validator(schema, registry=_registry(), format_checker=FormatChecker())
+
+
+def schema_errors(status: int, body: Any, limit: int = 5) -> list[str]:
+    """Human-readable schema violations of `body` for `status`, at most `limit`."""
+    errors = sorted(response_validator(status).iter_errors(body), key=lambda e: list(e.path))
+    out = []
+    for error in errors[:limit]:
+        where = "/".join(str(p) for p in error.absolute_path) or "<root>"
+        out.append(f"{where}: {error.message[:200]}")
+    return out

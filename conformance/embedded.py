@@ -1,0 +1,91 @@
+"""Start the embedded reference server as a child process on a loopback port.
+
+The suite never imports the server: it runs `python -m refserver` and meets it over HTTP.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from conformance.settings import ROOT
+
+READY_TIMEOUT = 20.0
+
+
+@dataclass(frozen=True)
+class EmbeddedKeys:
+    """Fresh keys per run: they double as canaries for the secrets check."""
+
+    api_key: str
+    forbidden_api_key: str
+    other_api_key: str
+    template_id: str
+
+    @classmethod
+    def fresh(cls) -> EmbeddedKeys:
+        return cls(
+            api_key="cc_" + secrets.token_hex(12),
+            forbidden_api_key="cc_" + secrets.token_hex(12),
+            other_api_key="cc_" + secrets.token_hex(12),
+            template_id=str(uuid.uuid4()),
+        )
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_ready(proc: subprocess.Popen[bytes], port: int) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"embedded reference server exited with code {proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"embedded reference server not ready on port {port} after {READY_TIMEOUT}s")
+
+
+@contextmanager
+def embedded_server(keys: EmbeddedKeys, *, rate_limit: int = 0) -> Iterator[str]:
+    """Run the reference server for the duration of the block; yields its base URL.
+
+    A planted defect reaches the child through the inherited REFSERVER_DEFECT variable.
+    """
+    port = free_port()
+    env = dict(os.environ)
+    env.update(
+        REFSERVER_KEY=keys.api_key,
+        REFSERVER_FORBIDDEN_KEY=keys.forbidden_api_key,
+        REFSERVER_OTHER_KEY=keys.other_api_key,
+        REFSERVER_TEMPLATE_ID=keys.template_id,
+        REFSERVER_RATE_LIMIT=str(rate_limit),
+    )
+    cmd = [sys.executable, "-m", "refserver", "--host", "127.0.0.1", "--port", str(port)]
+    # Output goes nowhere: nothing the server says may carry a key into a log.
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        _wait_ready(proc, port)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)

@@ -1,0 +1,193 @@
+"""pytest plugin: target lifecycle, preflight, budget and transport verdicts, redaction, reports.
+
+It stays dormant until a conformance test asks for the target, so `make selftest` never starts
+a server through it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from conformance.api import Api
+from conformance.redact import redact
+from conformance.report import Outcome, _curl_lines, write_reports
+from conformance.semantic import RunMemory
+from conformance.settings import ConfigError, Settings
+from conformance.target import (
+    EMBEDDED_RATE_LIMIT,
+    PreflightError,
+    connect,
+    preflight,
+    same_keys,
+    start,
+)
+from conformance.transport import BudgetExhausted, Ledger, TransportFault
+
+# Budget goes to the deterministic cases first; the property-based tests get the rest, and the
+# rate-limit check (which exhausts the quota) runs last.
+ORDER = ("boundary", "semantic", "auth", "robustness", "contract", "rate_limit")
+
+
+@dataclass
+class Run:
+    settings: Settings | None = None
+    ledger: Ledger = field(default_factory=Ledger)
+    memory: RunMemory = field(default_factory=RunMemory)
+    stack: ExitStack = field(default_factory=ExitStack)
+    outcomes: list[Outcome] = field(default_factory=list)
+    rules: dict[str, list[str]] = field(default_factory=dict)
+    exhausted: str = ""
+    started: float = field(default_factory=time.time)
+
+    def secrets(self) -> list[str]:
+        return self.settings.secrets() if self.settings else []
+
+
+RUN = Run()
+
+
+def _find(exc: BaseException | None, kind: type[BaseException]) -> BaseException | None:
+    """`kind` anywhere in an exception's cause, context or group (Hypothesis wraps failures)."""
+    seen: set[int] = set()
+    todo = [exc]
+    while todo:
+        cur = todo.pop()
+        if cur is None or id(cur) in seen:
+            continue
+        seen.add(id(cur))
+        if isinstance(cur, kind):
+            return cur
+        todo += [cur.__cause__, cur.__context__, *getattr(cur, "exceptions", ())]
+    return None
+
+
+@pytest.fixture(scope="session")
+def target() -> Settings:
+    """The settings of the server under test, up and vetted by the preflight."""
+    if RUN.settings is not None:
+        return RUN.settings
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        pytest.exit(f"configuration error: {exc}", returncode=4)
+    try:
+        settings = start(settings, RUN.stack)
+    except RuntimeError as exc:
+        pytest.exit(f"embedded reference server failed to start: {exc}", returncode=3)
+    RUN.settings = settings
+    try:
+        preflight(connect(settings, RUN.ledger))
+    except PreflightError as exc:
+        pytest.exit(f"preflight: {exc}", returncode=3)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def api(target: Settings) -> Api:
+    return connect(target, RUN.ledger, RUN.memory)
+
+
+@pytest.fixture(scope="session")
+def limited_api(target: Settings) -> Api:
+    """A target that enforces a known limit: a second embedded server, or BASE_URL with RATE_LIMIT."""
+    if target.embedded_origin:
+        settings = start(
+            target.with_target(base_url=None),
+            RUN.stack,
+            rate_limit=EMBEDDED_RATE_LIMIT,
+            keys=same_keys(target),
+        )
+        return connect(settings, RUN.ledger, RunMemory())
+    if not target.rate_limit:
+        pytest.skip("rate-limit check needs RATE_LIMIT (requests per minute the target enforces)")
+    return connect(target, RUN.ledger, RUN.memory)
+
+
+@pytest.fixture(autouse=True)
+def _budget_gate(request: pytest.FixtureRequest) -> None:
+    RUN.ledger.current_test = request.node.nodeid
+    if RUN.exhausted:
+        pytest.skip(f"not run: {RUN.exhausted}")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        return next((i for i, m in enumerate(ORDER) if item.get_closest_marker(m)), len(ORDER))
+
+    items.sort(key=rank)
+    for item in items:
+        RUN.rules[item.nodeid] = [m.args[0] for m in item.iter_markers("rule")]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Iterator[None]:
+    outcome = yield
+    rep = outcome.get_result()
+    exc = call.excinfo.value if call.excinfo else None
+    budget = _find(exc, BudgetExhausted)
+    if budget is not None:
+        RUN.exhausted = str(budget)
+        rep.outcome = "skipped"
+        rep.longrepr = (str(item.path), 0, f"Skipped: not run: {budget}")
+    elif _find(exc, TransportFault) is not None:
+        rep.user_properties.append(("transport_error", str(_find(exc, TransportFault))))
+    secrets = RUN.secrets()
+    if secrets and rep.longrepr is not None:
+        text = str(rep.longrepr)
+        if any(s in text for s in secrets):
+            rep.longrepr = redact(text, secrets)
+    if secrets:
+        rep.sections = [(name, redact(content, secrets)) for name, content in rep.sections]
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.nodeid not in RUN.rules or (not RUN.rules[report.nodeid] and RUN.settings is None):
+        return
+    if report.when != "call" and not (report.failed or report.skipped):
+        return
+    text = str(report.longrepr or "")
+    kind = report.outcome
+    if any(k == "transport_error" for k, _ in report.user_properties):
+        kind = "transport-error"
+    if report.skipped and isinstance(report.longrepr, tuple):
+        text = report.longrepr[2].removeprefix("Skipped: ")
+    RUN.outcomes.append(
+        Outcome(report.nodeid, RUN.rules[report.nodeid], kind, text, _curl_lines(text))
+    )
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    settings = RUN.settings
+    if settings is not None:
+        run = {
+            "run_id": settings.run_id,
+            "seed": settings.seed,
+            "target": "embedded reference server"
+            if settings.embedded_origin
+            else settings.base_url,
+            "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(RUN.started)),
+            "seconds": round(time.time() - RUN.started, 1),
+            "budget": {"max_requests": settings.max_requests, "max_time": settings.max_time},
+            "not_covered": RUN.exhausted or None,
+        }
+        write_reports(settings.reports_dir, RUN.outcomes, RUN.ledger, run, settings.secrets())
+    RUN.stack.close()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if RUN.settings is None:
+        return
+    led = RUN.ledger
+    line = f"conformance: {led.sent} requests, {led.throttled} throttled, {len(led.transport_errors)} transport errors"
+    if RUN.exhausted:
+        line += f"; stopped early ({RUN.exhausted}), the rest is reported as not covered"
+    terminalreporter.write_line(line)
+    terminalreporter.write_line(
+        f"reports: {RUN.settings.reports_dir}/conformance.md (seed {RUN.settings.seed})"
+    )

@@ -1,0 +1,132 @@
+"""The one object that reads the target's configuration (environment / make variables)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCUMENT = ROOT / "openapi" / "campaigns.yaml"
+OPERATION_PATH = "/v2/campaigns"
+# The vendor's production API: allowed when named explicitly, never a default.
+PRODUCTION_HOST = "api.carecycle.ai"
+
+
+# One id per process: collection (which builds named cases) and the run must agree on it.
+RUN_ID = os.environ.get("RUN_ID", "").strip() or time.strftime("%Y%m%dT%H%M%S") + secrets.token_hex(
+    2
+)
+
+
+def name_prefix(run_id: str = RUN_ID) -> str:
+    """Every campaign the suite creates starts with this, so an operator can find them."""
+    return f"cct-{run_id}-"
+
+
+class ConfigError(ValueError):
+    """A configuration mistake the user must fix; its message is one actionable line."""
+
+
+def _int(env: dict[str, str], name: str, default: int | None = None) -> int | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < 0:
+        raise ConfigError(f"{name} must be >= 0, got {value}")
+    return value
+
+
+def _float(env: dict[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be > 0, got {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the suite knows about its target; built once per run."""
+
+    base_url: str | None
+    api_key: str | None
+    template_id: str | None = None
+    forbidden_api_key: str | None = None
+    other_api_key: str | None = None
+    rate_limit: int | None = None
+    max_requests: int | None = None
+    max_time: float = 1800.0
+    request_timeout: float = 10.0
+    transport_retries: int = 2
+    seed: int = 0
+    examples: int = 25
+    derandomize: bool = False
+    run_id: str = field(
+        default_factory=lambda: time.strftime("%Y%m%dT%H%M%S") + secrets.token_hex(2)
+    )
+    reports_dir: Path = ROOT / "reports"
+    # True once `base_url` points at a reference server this run started itself.
+    embedded_origin: bool = False
+
+    @property
+    def embedded(self) -> bool:
+        return self.base_url is None
+
+    @property
+    def name_prefix(self) -> str:
+        return name_prefix(self.run_id)
+
+    def secrets(self) -> list[str]:
+        """Values that must never appear in any artifact."""
+        keys = (self.api_key, self.forbidden_api_key, self.other_api_key)
+        return [k for k in keys if k]
+
+    def with_target(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        base_url = env.get("BASE_URL", "").strip().rstrip("/") or None
+        api_key = env.get("API_KEY", "").strip() or None
+        if base_url is not None:
+            parts = urlsplit(base_url)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise ConfigError(
+                    f"BASE_URL must be an http(s) URL like http://127.0.0.1:8000, got {base_url!r}"
+                )
+            if api_key is None:
+                raise ConfigError("API_KEY is required when BASE_URL is set")
+        seed = _int(env, "SEED")
+        return cls(
+            base_url=base_url,
+            api_key=api_key,
+            template_id=env.get("TEMPLATE_ID", "").strip() or None,
+            forbidden_api_key=env.get("FORBIDDEN_API_KEY", "").strip() or None,
+            other_api_key=env.get("OTHER_API_KEY", "").strip() or None,
+            rate_limit=_int(env, "RATE_LIMIT") or None,
+            max_requests=_int(env, "MAX_REQUESTS") or None,
+            max_time=_float(env, "MAX_TIME", 1800.0),
+            request_timeout=_float(env, "REQUEST_TIMEOUT", 10.0),
+            transport_retries=_int(env, "TRANSPORT_RETRIES", 2) or 0,
+            # A fixed default seed: `make test` must give the same verdict twice.
+            seed=seed if seed is not None else 0,
+            examples=_int(env, "EXAMPLES", 25) or 25,
+            derandomize=env.get("DERANDOMIZE", "").strip() not in ("", "0", "false", "no"),
+            reports_dir=Path(env["REPORTS_DIR"])
+            if env.get("REPORTS_DIR", "").strip()
+            else ROOT / "reports",
+        )
