@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from conformance.api import Api
+from conformance.baseline import Accepted, finding_identities
 from conformance.redact import redact
 from conformance.report import Outcome, _curl_lines, write_reports
 from conformance.semantic import RunMemory
@@ -43,6 +44,7 @@ class Run:
     outcomes: list[Outcome] = field(default_factory=list)
     rules: dict[str, list[str]] = field(default_factory=dict)
     exhausted: str = ""
+    accepted: Accepted = field(default_factory=Accepted)
     started: float = field(default_factory=time.time)
 
     def secrets(self) -> list[str]:
@@ -80,6 +82,10 @@ def target() -> Settings:
         settings = start(settings, RUN.stack)
     except RuntimeError as exc:
         pytest.exit(f"embedded reference server failed to start: {exc}", returncode=3)
+    try:
+        RUN.accepted = Accepted.load(settings.baseline)
+    except ValueError as exc:
+        pytest.exit(f"baseline {settings.baseline}: {exc}", returncode=4)
     RUN.settings = settings
     try:
         preflight(connect(settings, RUN.ledger))
@@ -137,6 +143,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
         rep.longrepr = (str(item.path), 0, f"Skipped: not run: {budget}")
     elif _find(exc, TransportFault) is not None:
         rep.user_properties.append(("transport_error", str(_find(exc, TransportFault))))
+    elif rep.failed and call.when == "call":
+        entry = RUN.accepted.covers(
+            finding_identities(item.nodeid, RUN.rules.get(item.nodeid, []), exc)
+        )
+        if entry is not None:
+            # xfail: visible in every report, but not a gate failure.
+            rep.outcome = "skipped"
+            rep.wasxfail = f"accepted deviation {entry.id}: {entry.extra.get('reason')}"
     secrets = RUN.secrets()
     if secrets and rep.longrepr is not None:
         text = str(rep.longrepr)
@@ -147,7 +161,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    if report.nodeid not in RUN.rules or (not RUN.rules[report.nodeid] and RUN.settings is None):
+    if RUN.settings is None or report.nodeid not in RUN.rules:
         return
     if report.when != "call" and not (report.failed or report.skipped):
         return
@@ -155,7 +169,9 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     kind = report.outcome
     if any(k == "transport_error" for k, _ in report.user_properties):
         kind = "transport-error"
-    if report.skipped and isinstance(report.longrepr, tuple):
+    if hasattr(report, "wasxfail"):
+        kind, text = "accepted", f"{report.wasxfail}\n{text}"
+    elif report.skipped and isinstance(report.longrepr, tuple):
         text = report.longrepr[2].removeprefix("Skipped: ")
     RUN.outcomes.append(
         Outcome(report.nodeid, RUN.rules[report.nodeid], kind, text, _curl_lines(text))
@@ -175,6 +191,11 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             "seconds": round(time.time() - RUN.started, 1),
             "budget": {"max_requests": settings.max_requests, "max_time": settings.max_time},
             "not_covered": RUN.exhausted or None,
+            "baseline": {
+                "file": str(settings.baseline),
+                "accepted": sorted(RUN.accepted.used),
+                "stale": [e.to_dict() for e in RUN.accepted.stale()],
+            },
         }
         write_reports(settings.reports_dir, RUN.outcomes, RUN.ledger, run, settings.secrets())
     RUN.stack.close()
@@ -188,6 +209,10 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     if RUN.exhausted:
         line += f"; stopped early ({RUN.exhausted}), the rest is reported as not covered"
     terminalreporter.write_line(line)
+    for entry in RUN.accepted.stale():
+        terminalreporter.write_line(
+            f"baseline: entry {entry.id} ({entry.check} / {entry.signature}) no longer reproduces: stale"
+        )
     terminalreporter.write_line(
         f"reports: {RUN.settings.reports_dir}/conformance.md (seed {RUN.settings.seed})"
     )

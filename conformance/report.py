@@ -36,6 +36,7 @@ def summarize(outcomes: list[Outcome]) -> dict[str, Any]:
             "cases": 0,
             "passed": 0,
             "failed": 0,
+            "accepted": 0,
             "skipped": 0,
             "transport_errors": 0,
             "failures": [],
@@ -48,7 +49,7 @@ def summarize(outcomes: list[Outcome]) -> dict[str, Any]:
             row["cases"] += 1
             key = {"transport-error": "transport_errors"}.get(out.outcome, out.outcome)
             row[key] += 1
-            if out.outcome in ("failed", "transport-error"):
+            if out.outcome in ("failed", "transport-error", "accepted"):
                 row["failures"].append(
                     {"test": out.nodeid, "reason": out.reason[:2000], "curl": out.curl}
                 )
@@ -68,7 +69,7 @@ def write_reports(
     matrix = summarize(outcomes)
     totals = {
         k: sum(r[k] for r in matrix.values())
-        for k in ("passed", "failed", "skipped", "transport_errors")
+        for k in ("passed", "failed", "accepted", "skipped", "transport_errors")
     }
     doc = {
         "run": run,
@@ -104,15 +105,16 @@ def _markdown(doc: dict[str, Any]) -> str:
         f"{doc['requests']['sent']} requests ({doc['requests']['throttled']} throttled, "
         f"{len(doc['requests']['transport_errors'])} transport errors).",
         "",
-        f"**{totals['passed']} passed, {totals['failed']} failed, {totals['skipped']} skipped, "
+        f"**{totals['passed']} passed, {totals['failed']} failed, {totals['accepted']} accepted "
+        f"(baseline), {totals['skipped']} skipped, "
         f"{totals['transport_errors']} transport errors.**",
         "",
-        "| rule | cases | passed | failed | skipped | transport |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| rule | cases | passed | failed | accepted | skipped | transport |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for rule, row in doc["rules"].items():
         lines.append(
-            f"| `{rule}` | {row['cases']} | {row['passed']} | {row['failed']} | {row['skipped']} | {row['transport_errors']} |"
+            f"| `{rule}` | {row['cases']} | {row['passed']} | {row['failed']} | {row['accepted']} | {row['skipped']} | {row['transport_errors']} |"
         )
     for rule, row in doc["rules"].items():
         if not row["failures"] and not row["skips"]:

@@ -78,6 +78,7 @@ class Settings:
         default_factory=lambda: time.strftime("%Y%m%dT%H%M%S") + secrets.token_hex(2)
     )
     reports_dir: Path = ROOT / "reports"
+    baseline: Path = ROOT / "baseline.json"
     # True once `base_url` points at a reference server this run started itself.
     embedded_origin: bool = False
 
@@ -126,6 +127,9 @@ class Settings:
             seed=seed if seed is not None else 0,
             examples=_int(env, "EXAMPLES", 25) or 25,
             derandomize=env.get("DERANDOMIZE", "").strip() not in ("", "0", "false", "no"),
+            baseline=Path(env["BASELINE"])
+            if env.get("BASELINE", "").strip()
+            else ROOT / "baseline.json",
             reports_dir=Path(env["REPORTS_DIR"])
             if env.get("REPORTS_DIR", "").strip()
             else ROOT / "reports",

@@ -1,0 +1,112 @@
+"""The suite's own guarantees, each proven on a real run: no key leaks, the baseline accepts
+and reports stale entries, the request budget ends a run cleanly."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from pathlib import Path
+
+import pytest
+
+from tests.selftest.suite_runner import TEMPLATE, reference_server, run_suite
+
+CANARY = "cc_canary_" + secrets.token_hex(10)
+KEYS = {
+    "REFSERVER_KEY": CANARY,
+    "REFSERVER_FORBIDDEN_KEY": CANARY + "_ro",
+    "REFSERVER_OTHER_KEY": CANARY + "_b",
+    "REFSERVER_TEMPLATE_ID": TEMPLATE,
+}
+
+
+def target(url: str) -> dict[str, str]:
+    return {
+        "BASE_URL": url,
+        "API_KEY": CANARY,
+        "FORBIDDEN_API_KEY": CANARY + "_ro",
+        "OTHER_API_KEY": CANARY + "_b",
+        "TEMPLATE_ID": TEMPLATE,
+    }
+
+
+def test_no_artifact_or_output_carries_the_key(tmp_path: Path) -> None:
+    # A defect that fails tests of every kind, so failure messages and curl lines are written.
+    with reference_server(KEYS, defect="campaign_missing_features") as url:
+        run = run_suite(tmp_path, **target(url))
+    assert run.code == 1, run.output[-2000:]
+    artifacts = [p for p in tmp_path.rglob("*") if p.is_file()]
+    names = {p.name for p in artifacts}
+    assert {
+        "junit.xml",
+        "report.html",
+        "conformance.json",
+        "conformance.md",
+        "created.json",
+    } <= names
+    assert "x-api-key: ***" in (tmp_path / "conformance.md").read_text(encoding="utf-8")
+    for text, where in [
+        (run.output, "pytest output"),
+        *((p.read_text("utf-8", "replace"), str(p)) for p in artifacts),
+    ]:
+        assert CANARY not in text, f"the API key leaked into {where}"
+
+
+def test_baseline_accepts_listed_findings_and_reports_stale_ones(tmp_path: Path) -> None:
+    deterministic = ("-m", "not contract")
+    with reference_server(KEYS, defect="tags_nonempty") as url:
+        first = run_suite(tmp_path / "first", *deterministic, **target(url))
+        assert first.code == 1
+        failures = [f for row in first.conformance()["rules"].values() for f in row["failures"]]
+        assert failures
+        entries = [
+            {
+                "operation": "POST /v2/campaigns",
+                "check": rule,
+                "failure": "ConformanceFailure",
+                "signature": f["test"].split("::", 1)[1],
+                "reason": "known: tags seeded by the vendor",
+            }
+            for rule, row in first.conformance()["rules"].items()
+            for f in row["failures"]
+        ]
+        entries.append(
+            {
+                "operation": "POST /v2/campaigns",
+                "check": "semantic.draft",
+                "failure": "ConformanceFailure",
+                "signature": "test_gone",
+                "reason": "fixed long ago",
+            }
+        )
+        baseline = tmp_path / "baseline.json"
+        baseline.write_text(json.dumps({"format_version": 1, "entries": entries}), encoding="utf-8")
+        second = run_suite(
+            tmp_path / "second", *deterministic, BASELINE=str(baseline), **target(url)
+        )
+    assert second.code == 0, second.output[-3000:]
+    report = second.conformance()
+    assert report["totals"]["accepted"] == len(failures)
+    stale = report["run"]["baseline"]["stale"]
+    assert [e["signature"] for e in stale] == ["test_gone"]
+    assert "no longer reproduces: stale" in second.output
+
+
+def test_a_baseline_entry_without_reason_is_refused(tmp_path: Path) -> None:
+    baseline = tmp_path / "baseline.json"
+    entry = {"operation": "POST /v2/campaigns", "check": "x", "failure": "y", "signature": "z"}
+    baseline.write_text(json.dumps({"format_version": 1, "entries": [entry]}), encoding="utf-8")
+    run = run_suite(tmp_path, "-m", "boundary", BASELINE=str(baseline))
+    assert run.code == 4
+    assert "has no reason" in run.output
+
+
+@pytest.mark.parametrize("budget", [20])
+def test_request_budget_ends_the_run_cleanly(tmp_path: Path, budget: int) -> None:
+    run = run_suite(tmp_path, MAX_REQUESTS=str(budget))
+    assert run.code == 0, run.output[-2000:]
+    report = run.conformance()
+    assert report["requests"]["sent"] <= budget
+    assert "MAX_REQUESTS" in report["run"]["not_covered"]
+    assert report["totals"]["skipped"] > 0 and report["totals"]["failed"] == 0
+    assert "stopped early" in run.output
