@@ -45,8 +45,22 @@ class MatrixCase:
 
 
 def ecma_pattern(pattern: str) -> re.Pattern[str]:
-    """JSON Schema patterns are ECMA-262: `$` never matches before a trailing newline."""
-    return re.compile(re.sub(r"(?<!\\)\$", r"\\Z", pattern))
+    """JSON Schema patterns are ECMA-262: `$` never matches before a trailing newline, so each
+    `$` anchor (outside a character class, unescaped) becomes Python's `\\Z`."""
+    out, in_class, escaped = [], False, False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "[":
+            in_class = True
+        elif char == "]":
+            in_class = False
+        elif char == "$" and not in_class:
+            char = "\\Z"
+        out.append(char)
+    return re.compile("".join(out))
 
 
 def _types(schema: dict[str, Any]) -> list[str]:

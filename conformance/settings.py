@@ -126,7 +126,7 @@ class Settings:
             # A fixed default seed: `make test` must give the same verdict twice.
             seed=seed if seed is not None else 0,
             examples=_int(env, "EXAMPLES", 25) or 25,
-            derandomize=env.get("DERANDOMIZE", "").strip() not in ("", "0", "false", "no"),
+            derandomize=env.get("DERANDOMIZE", "").strip().lower() not in ("", "0", "false", "no"),
             baseline=Path(env["BASELINE"])
             if env.get("BASELINE", "").strip()
             else ROOT / "baseline.json",

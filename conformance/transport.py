@@ -7,6 +7,7 @@ deterministic cases and the property-based ones share the budget and the rate-li
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -186,15 +187,21 @@ class GuardedSession(requests.Session):
         raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _retry_after(response: requests.Response) -> float:
-    """Seconds to wait after a 429: the body's retryAfter, else the header, bounded."""
-    value: Any = None
-    with suppress(ValueError, AttributeError):
-        value = response.json().get("retryAfter")
-    if value is None:
-        value = response.headers.get("Retry-After")
+def _seconds(value: Any) -> float | None:
     try:
         seconds = float(value)
     except (TypeError, ValueError):
-        seconds = 1.0
-    return min(max(seconds, 0.5), MAX_RETRY_AFTER)
+        return None
+    return seconds if math.isfinite(seconds) else None
+
+
+def _retry_after(response: requests.Response) -> float:
+    """Seconds to wait after a 429: the body's retryAfter, else the header, else 1; bounded,
+    since a hostile or broken value must not stall or crash the run."""
+    body: Any = None
+    with suppress(ValueError, AttributeError):
+        body = response.json().get("retryAfter")
+    seconds = _seconds(body)
+    if seconds is None:
+        seconds = _seconds(response.headers.get("Retry-After"))
+    return min(max(seconds if seconds is not None else 1.0, 0.5), MAX_RETRY_AFTER)
