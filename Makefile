@@ -43,6 +43,7 @@ lint: $(STAMP) $(NODE_STAMP)
 	$(VENV)/bin/ruff format --check .
 	node_modules/.bin/redocly lint openapi/campaigns.yaml
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(VENV)/bin/actionlint .github/workflows/*.yml
 
 serve: $(STAMP)
 	$(PY) -m refserver --host 127.0.0.1 --port $(PORT) --print-keys
