@@ -105,7 +105,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"REFSERVER_FORBIDDEN_KEY:   {s.forbidden_key}")
         print(f"REFSERVER_OTHER_KEY:       {s.other_key}")
         print(f"REFSERVER_TEMPLATE_ID:     {s.template_id}")
-        print(f"defect: {args.defect or '(none)'}; rate limit: {rate_limit or 'off'}", flush=True)
+        print(f"defect: {args.defect or '(none)'}; rate limit: {rate_limit or 'off'}")
+        # Ready to paste: the suite's own variables for this server.
+        limit = f" RATE_LIMIT={rate_limit}" if rate_limit else ""
+        print(
+            f"run the suite against it:\n  make test BASE_URL={_base_url(args.host, args.port)} "
+            f"API_KEY={s.key} TEMPLATE_ID={s.template_id} FORBIDDEN_API_KEY={s.forbidden_key} "
+            f"OTHER_API_KEY={s.other_key}{limit}",
+            flush=True,
+        )
     # Access log off: request lines would be harmless, but keep the output quiet and
     # make sure nothing about callers (keys included) is ever echoed.
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)

