@@ -32,6 +32,7 @@ class Result:
     failures: list[str] = field(default_factory=list)
     requests: int = 0
     seconds: float = 0.0
+    rules: dict[str, int] = field(default_factory=dict)  # rule -> failed cases
 
     @property
     def detected(self) -> bool:
@@ -89,8 +90,17 @@ def run_one(defect: str, rule: str, reports: Path, seed: int) -> Result:
     result.first_failure = result.failures[0] if result.failures else ""
     report = out / "conformance.json"
     if report.exists():
-        result.requests = json.loads(report.read_text(encoding="utf-8"))["requests"]["sent"]
+        data = json.loads(report.read_text(encoding="utf-8"))
+        result.requests = data["requests"]["sent"]
+        result.rules = {rule: row["failed"] for rule, row in data["rules"].items()}
     return result
+
+
+def unexercised(results: list[Result]) -> list[str]:
+    """Rules of the clean run that no defect makes fail: checks not yet proven able to fail."""
+    clean = next(r for r in results if r.defect == CLEAN)
+    caught = {rule for r in results if r.defect != CLEAN for rule, n in r.rules.items() if n}
+    return sorted(set(clean.rules) - caught)
 
 
 def table(results: list[Result]) -> str:
@@ -143,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     clean = results[CLEAN]
     text = table(ordered)
     elapsed = round(time.monotonic() - started)
+    idle = unexercised(ordered)
+    text += "\n\nRules no defect makes fail: " + (", ".join(f"`{r}`" for r in idle) or "none") + "."
     summary = f"mutation score: {detected}/{len(defects)}"
     doc = (
         f"# Mutation check\n\nThe suite against the clean reference server and each planted defect "

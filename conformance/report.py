@@ -23,11 +23,21 @@ class Outcome:
 
 
 def _curl_lines(text: str) -> list[str]:
-    return [
-        line.split("request:", 1)[1].strip()
-        for line in text.splitlines()
-        if "request:  curl" in line
-    ]
+    """Curl lines of our messages (`request:  curl ...`) and of Schemathesis's (`Reproduce with`)."""
+    found = []
+    for line in text.splitlines():
+        bare = line.strip().lstrip("|").strip().removeprefix("request:").strip()
+        if bare.startswith("curl ") and bare not in found:
+            found.append(bare)
+    return found
+
+
+def clean_reason(text: str) -> str:
+    """The readable part of a failure: Schemathesis's own report without the traceback frames."""
+    start = text.find("Schemathesis found")
+    if start == -1:
+        return text
+    return "\n".join(line.strip().lstrip("|").rstrip() for line in text[start:].splitlines())
 
 
 def summarize(outcomes: list[Outcome]) -> dict[str, Any]:
@@ -51,7 +61,11 @@ def summarize(outcomes: list[Outcome]) -> dict[str, Any]:
             row[key] += 1
             if out.outcome in ("failed", "transport-error", "accepted"):
                 row["failures"].append(
-                    {"test": out.nodeid, "reason": out.reason[:2000], "curl": out.curl}
+                    {
+                        "test": out.nodeid,
+                        "reason": clean_reason(out.reason)[:2000],
+                        "curl": out.curl,
+                    }
                 )
             elif out.outcome == "skipped" and out.reason not in row["skips"]:
                 row["skips"].append(out.reason)
@@ -121,7 +135,7 @@ def _markdown(doc: dict[str, Any]) -> str:
             continue
         lines += ["", f"## `{rule}`", "", f"> {row['text']}", ""]
         for failure in row["failures"]:
-            first = failure["reason"].strip().splitlines()[:6]
+            first = failure["reason"].strip().splitlines()[:8]
             lines += [
                 f"- **{failure['test']}**",
                 "",
