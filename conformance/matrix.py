@@ -121,7 +121,7 @@ def _string_probes(
         hint = UTF16_HINT.format(n=astral, units=2 * astral)
         text = "".join(chr(0x1F600 + i % 64) for i in range(astral))
         valid.append(Probe(text, f"{astral} non-BMP characters ({2 * astral} UTF-16 units)", hint))
-    valid.append(Probe("  edge \t", "surrounding whitespace (no trimming)"))
+    valid.append(Probe(f"  {filler}edge \t", "surrounding whitespace (no trimming)"))
     invalid.append(Probe(0, "a number where a string is required"))
     return valid, invalid
 

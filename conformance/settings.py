@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -25,6 +25,17 @@ RUN_ID = os.environ.get("RUN_ID", "").strip() or time.strftime("%Y%m%dT%H%M%S") 
 def name_prefix(run_id: str = RUN_ID) -> str:
     """Every campaign the suite creates starts with this, so an operator can find them."""
     return f"cct-{run_id}-"
+
+
+def mark_name(name: str, prefix: str, max_length: int) -> str:
+    """The run's prefix on a generated name, without moving it across a length bound: a long
+    name has its head replaced (same length), a short one is prefixed while it stays in bounds,
+    an empty one is left alone (it is on the edge under test)."""
+    if len(name) >= len(prefix):
+        return prefix + name[len(prefix) :]
+    if name and len(prefix) + len(name) <= max_length:
+        return prefix + name
+    return name
 
 
 class ConfigError(ValueError):
@@ -74,9 +85,7 @@ class Settings:
     seed: int = 0
     examples: int = 25
     derandomize: bool = False
-    run_id: str = field(
-        default_factory=lambda: time.strftime("%Y%m%dT%H%M%S") + secrets.token_hex(2)
-    )
+    run_id: str = RUN_ID
     reports_dir: Path = ROOT / "reports"
     baseline: Path = ROOT / "baseline.json"
     # True once `base_url` points at a reference server this run started itself.

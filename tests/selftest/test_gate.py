@@ -4,12 +4,16 @@ and reports stale entries, the request budget ends a run cleanly."""
 from __future__ import annotations
 
 import json
+import os
 import secrets
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.selftest.suite_runner import TEMPLATE, reference_server, run_suite
+from tests.selftest.suite_runner import ROOT, TEMPLATE, reference_server, run_suite
 
 CANARY = "cc_canary_" + secrets.token_hex(10)
 KEYS = {
@@ -45,6 +49,12 @@ def test_no_artifact_or_output_carries_the_key(tmp_path: Path) -> None:
         "created.json",
     } <= names
     assert "x-api-key: ***" in (tmp_path / "conformance.md").read_text(encoding="utf-8")
+    created = json.loads((tmp_path / "created.json").read_text(encoding="utf-8"))
+    prefix = "cct-" + run.conformance()["run"]["run_id"] + "-"
+    assert created and all(c["id"] and c["time"] for c in created)
+    # Only names on a short edge (or the all-astral probe) cannot carry the run's prefix.
+    unmarked = [c["name"] for c in created if prefix not in str(c["name"])]
+    assert all(len(n) < len(prefix) or not n.isascii() for n in unmarked), unmarked
     for text, where in [
         (run.output, "pytest output"),
         *((p.read_text("utf-8", "replace"), str(p)) for p in artifacts),
@@ -110,3 +120,34 @@ def test_request_budget_ends_the_run_cleanly(tmp_path: Path, budget: int) -> Non
     assert "MAX_REQUESTS" in report["run"]["not_covered"]
     assert report["totals"]["skipped"] > 0 and report["totals"]["failed"] == 0
     assert "stopped early" in run.output
+
+
+def test_same_seed_same_run(tmp_path: Path) -> None:
+    """The gate's promise: a fixed seed, derandomized, sends the same requests twice."""
+    runs = [run_suite(tmp_path / str(i), "-m", "contract") for i in range(2)]
+    assert [r.code for r in runs] == [0, 0]
+    sent = [r.conformance()["requests"]["sent"] for r in runs]
+    assert sent[0] == sent[1] > 50
+
+
+def test_plan_lists_the_matrix_and_sends_nothing(tmp_path: Path) -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listener.settimeout(0.2)
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        env = {**os.environ, "BASE_URL": url, "API_KEY": CANARY}
+        out = subprocess.run(
+            [sys.executable, "-m", "conformance.plan"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        ).stdout
+        with pytest.raises(TimeoutError):
+            listener.accept()  # nobody connected
+    curls = [line for line in out.splitlines() if line.startswith("curl -X POST")]
+    assert 40 <= len(curls) <= 60
+    assert CANARY not in out and all("x-api-key: ***" in c for c in curls)

@@ -107,3 +107,11 @@ def test_created_campaigns_are_recorded(scripted: ThreadingHTTPServer) -> None:
     for _ in range(2):
         guarded.post(url_of(scripted) + "/v2/campaigns", json={})
     assert [(c["id"], c["name"]) for c in ledger.created] == [("c-1", "cct-x")]
+
+
+def test_time_budget_stops_the_run(scripted: ThreadingHTTPServer) -> None:
+    guarded, ledger = session(url_of(scripted), max_time=0.05)
+    time.sleep(0.1)
+    with pytest.raises(BudgetExhausted, match="MAX_TIME"):
+        guarded.post(url_of(scripted) + "/v2/campaigns", json={})
+    assert ledger.sent == 0
