@@ -179,6 +179,10 @@ async def _create(request: Request) -> Response:
         await _validation_first(request)
     key = request.headers.get("x-api-key")
     principal = _authenticate(key)
+    if active("rate_limit_after_body"):
+        early = await _parse(request)
+        if errors := validation.validate(early):
+            raise _validation_failed(errors)
     retry_after = state.limiter.hit(key or "")
     if retry_after is not None:
         body, headers = too_many(retry_after)

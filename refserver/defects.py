@@ -151,6 +151,11 @@ CATALOGUE: tuple[Defect, ...] = (
     _d("rate_limit_header_disagrees", "rate-limit-envelope", "Retry-After = retryAfter + 30"),
     _d("rate_limit_global", "rate-limit-per-key", "one counter shared by all keys"),
     _d("rate_limit_wrong_code", "rate-limit-envelope", '429 code is "TOO_MANY_REQUESTS"'),
+    _d(
+        "rate_limit_after_body",
+        "order-of-decisions",
+        "the body is judged before the limit: a throttled key's bad body gets 400/422, not 429",
+    ),
 )
 
 NAMES: frozenset[str] = frozenset(d.name for d in CATALOGUE)

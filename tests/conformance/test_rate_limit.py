@@ -63,3 +63,13 @@ def test_limit_is_per_key(throttled: Exchange, limited_api: Api) -> None:
     if exchange.status == 429:
         fail("rate.per-key", "another key is throttled by this key's burst", exchange)
     expect_status(exchange, 422, "rate.per-key")
+
+
+@pytest.mark.rule("order")
+def test_throttled_key_is_429_before_its_body_is_judged(
+    throttled: Exchange, limited_api: Api
+) -> None:
+    """Order of decisions: 429 comes before 400 and 422."""
+    with limited_api.session.rate_limit_probe():
+        exchange = limited_api.post(raw=b'{"name": ')
+    expect_status(exchange, 429, "order")
