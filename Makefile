@@ -14,6 +14,10 @@ export BASE_URL API_KEY TEMPLATE_ID FORBIDDEN_API_KEY OTHER_API_KEY RATE_LIMIT
 # Budgets and generation.
 export MAX_REQUESTS MAX_TIME REQUEST_TIMEOUT TRANSPORT_RETRIES SEED EXAMPLES DERANDOMIZE
 
+# pytest caches its assertion-rewritten modules (Schemathesis's, hundreds of them) as bytecode;
+# without the cache every run recompiles them, about a second each time.
+unexport PYTHONDONTWRITEBYTECODE
+
 PYTEST_REPORTS = --junitxml=$(REPORTS_DIR)/junit.xml --html=$(REPORTS_DIR)/report.html --self-contained-html
 
 .PHONY: test selftest lint serve plan gate nightly bench mutation clean

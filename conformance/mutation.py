@@ -68,6 +68,8 @@ def run_one(defect: str, rule: str, reports: Path, seed: int) -> Result:
     env = {k: v for k, v in os.environ.items() if k not in ("BASE_URL", "API_KEY", "RATE_LIMIT")}
     env.update(REPORTS_DIR=str(out), SEED=str(seed), DERANDOMIZE="1", PYTHONHASHSEED="0")
     env.pop("REFSERVER_DEFECT", None)
+    # Let pytest cache its rewritten modules: 90 runs would recompile them 90 times.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     if defect != CLEAN:
         env["REFSERVER_DEFECT"] = defect
     cmd = [
