@@ -60,10 +60,13 @@ def _wait_ready(proc: subprocess.Popen[bytes], port: int) -> None:
 
 
 @contextmanager
-def embedded_server(keys: EmbeddedKeys, *, rate_limit: int = 0) -> Iterator[str]:
+def embedded_server(
+    keys: EmbeddedKeys, *, rate_limit: int = 0, defect: str | None = None
+) -> Iterator[str]:
     """Run the reference server for the duration of the block; yields its base URL.
 
-    A planted defect reaches the child through the inherited REFSERVER_DEFECT variable.
+    A planted defect is `defect`, or else the inherited REFSERVER_DEFECT variable (which is
+    how the mutation check reaches the servers the suite starts).
     """
     port = free_port()
     env = dict(os.environ)
@@ -74,6 +77,8 @@ def embedded_server(keys: EmbeddedKeys, *, rate_limit: int = 0) -> Iterator[str]
         REFSERVER_TEMPLATE_ID=keys.template_id,
         REFSERVER_RATE_LIMIT=str(rate_limit),
     )
+    if defect is not None:
+        env["REFSERVER_DEFECT"] = defect
     cmd = [sys.executable, "-m", "refserver", "--host", "127.0.0.1", "--port", str(port)]
     # Output goes nowhere: nothing the server says may carry a key into a log.
     proc = subprocess.Popen(

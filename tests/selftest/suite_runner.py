@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from conformance.embedded import EmbeddedKeys, embedded_server
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = "5b8f0e2a-3c4d-4e5f-9a6b-7c8d9e0f1a2b"
@@ -28,32 +27,9 @@ class SuiteRun:
         return json.loads((self.reports / "conformance.json").read_text(encoding="utf-8"))
 
 
-@contextlib.contextmanager
-def reference_server(
-    keys: dict[str, str], defect: str | None = None, rate_limit: int = 0
-) -> Iterator[str]:
-    """`python -m refserver` on a free loopback port; stopped by the PID we started."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REFSERVER_")}
-    env.update(keys, REFSERVER_RATE_LIMIT=str(rate_limit))
-    if defect:
-        env["REFSERVER_DEFECT"] = defect
-    cmd = [sys.executable, "-m", "refserver", "--host", "127.0.0.1", "--port", str(port)]
-    proc = subprocess.Popen(
-        cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-                break
-            time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+def reference_server(keys: EmbeddedKeys, defect: str | None = None) -> AbstractContextManager[str]:
+    """The reference server as the suite starts it, with our keys and one planted defect."""
+    return embedded_server(keys, defect=defect or "")
 
 
 def run_suite(reports: Path, *args: str, **env_vars: str) -> SuiteRun:

@@ -13,15 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from conformance.embedded import EmbeddedKeys
 from tests.selftest.suite_runner import ROOT, TEMPLATE, reference_server, run_suite
 
 CANARY = "cc_canary_" + secrets.token_hex(10)
-KEYS = {
-    "REFSERVER_KEY": CANARY,
-    "REFSERVER_FORBIDDEN_KEY": CANARY + "_ro",
-    "REFSERVER_OTHER_KEY": CANARY + "_b",
-    "REFSERVER_TEMPLATE_ID": TEMPLATE,
-}
+KEYS = EmbeddedKeys(CANARY, CANARY + "_ro", CANARY + "_b", TEMPLATE)
 
 
 def target(url: str) -> dict[str, str]:
