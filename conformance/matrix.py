@@ -163,6 +163,11 @@ def build_matrix(
     base_name = prefix + "matrix"
     accepted: dict[str, list[Probe]] = {}
     cases: list[MatrixCase] = []
+
+    def alone(name: str, value: Any) -> dict[str, Any]:
+        """A minimal valid body but for `name`, so a verdict has one culprit."""
+        return {**({} if name in required else {"name": base_name}), name: value}
+
     for name, sub in props.items():
         valid, invalid = field_probes(name, sub, filler)
         if name in template_fields:
@@ -171,7 +176,7 @@ def build_matrix(
                 MatrixCase(
                     f"{name}-unknown-{i}",
                     "template.not-found",
-                    {"name": base_name, name: p.value},
+                    alone(name, p.value),
                     404,
                     notes=(p.note,),
                 )
@@ -180,26 +185,24 @@ def build_matrix(
             valid = [p for p in valid if not isinstance(p.value, str)]
         accepted[name] = valid
         for i, probe in enumerate(invalid):
-            body = {} if name in required else {"name": base_name}
-            body[name] = probe.value
             cases.append(
                 MatrixCase(
                     f"{name}-reject-{i}",
                     request_rule(name),
-                    body,
+                    alone(name, probe.value),
                     422,
                     broken=name,
                     notes=(probe.note,),
                 )
             )
     for name in required:
-        body = {"name": base_name} if name != "name" else {}
-        body.pop(name, None)
+        missing = alone(name, None)
+        del missing[name]
         cases.append(
             MatrixCase(
                 f"{name}-missing",
                 request_rule(name),
-                body,
+                missing,
                 422,
                 broken=name,
                 notes=(f"required {name} omitted",),
@@ -208,13 +211,11 @@ def build_matrix(
     for name, values in accepted.items():
         # A probe with a hint of its own (the non-BMP name) goes alone, so its hint is the cause.
         for i, probe in enumerate(p for p in values if p.hint):
-            body = {} if name in required else {"name": base_name}
-            body[name] = probe.value
             cases.append(
                 MatrixCase(
                     f"{name}-accept-alone-{i}",
                     request_rule(name),
-                    body,
+                    alone(name, probe.value),
                     201,
                     notes=(probe.note,),
                     hint=probe.hint,
