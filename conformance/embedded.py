@@ -61,14 +61,14 @@ def _wait_ready(proc: subprocess.Popen[bytes], port: int) -> None:
 
 @contextmanager
 def embedded_server(
-    keys: EmbeddedKeys, *, rate_limit: int = 0, defect: str | None = None
+    keys: EmbeddedKeys, *, rate_limit: int = 0, defect: str | None = None, port: int = 0
 ) -> Iterator[str]:
     """Run the reference server for the duration of the block; yields its base URL.
 
     A planted defect is `defect`, or else the inherited REFSERVER_DEFECT variable (which is
     how the mutation check reaches the servers the suite starts).
     """
-    port = free_port()
+    port = port or free_port()
     env = dict(os.environ)
     env.update(
         REFSERVER_KEY=keys.api_key,

@@ -34,7 +34,7 @@ from conformance.transport import BudgetExhausted, Ledger, TransportFault
 
 # Budget goes to the deterministic cases first; the property-based tests get the rest, and the
 # rate-limit check (which exhausts the quota) runs last.
-ORDER = ("boundary", "semantic", "auth", "robustness", "contract", "rate_limit")
+ORDER = ("boundary", "auth", "semantic", "robustness", "contract", "rate_limit")
 
 
 @dataclass

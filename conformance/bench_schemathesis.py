@@ -1,0 +1,324 @@
+"""The bench's runners: bounded child processes, a reference server per run, the gate, and
+plain Schemathesis (its CLI and its NDJSON report).
+
+Requests until Schemathesis's first failure are read from its own NDJSON events: each request a
+test case sends is recorded as an interaction with a timestamp, each check result against a case
+id. The first failure is the earliest failing case (including the probes a check sends on its
+behalf, such as `ignored_auth`'s unauthenticated retry); the count is every interaction up to it.
+Its capability probes (one or two requests before any test) are not test cases and not counted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from contextlib import suppress
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from conformance.embedded import EmbeddedKeys, embedded_server
+from conformance.settings import DOCUMENT, ROOT
+
+SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
+# The bench's own servers take ports below the kernel's ephemeral range (32768 and up), where the
+# gate's embedded servers and every client socket get theirs; each job slot has its own block,
+# so parallel runs never race for a port.
+PORT_BASE = 21000
+PORTS_PER_SLOT = 100
+TOOL_PACKAGES = ("schemathesis", "hypothesis", "pytest")
+
+
+@dataclass
+class Run:
+    """One run of one tool against one server; `requests` is to the first failure, or all sent."""
+
+    tool: str
+    defect: str
+    seed: int
+    detected: bool
+    requests: int
+    seconds: float
+    first_failure: str = ""
+    error: str = ""
+    # Time inside the tool's own run (its report), without process start-up.
+    in_run_seconds: float = 0.0
+
+
+# Every child the bench starts, by PID, so an interrupted bench can end them (and only them).
+_live: dict[int, subprocess.Popen[bytes]] = {}
+_live_lock = threading.Lock()
+
+
+def spawn(cmd: list[str], env: dict[str, str], *, capture: bool) -> subprocess.Popen[bytes]:
+    # A session of its own: stopping the child also stops what it started (the gate's servers).
+    out = subprocess.PIPE if capture else subprocess.DEVNULL
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    with _live_lock:
+        _live[proc.pid] = proc
+    return proc
+
+
+def stop(proc: subprocess.Popen[bytes], grace: float = 5.0) -> None:
+    if proc.poll() is None:
+        with suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            with suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=grace)
+    # The leader gone, what it started may linger (a gate killed hard leaves its servers).
+    with suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    with _live_lock:
+        _live.pop(proc.pid, None)
+
+
+def stop_all() -> None:
+    with _live_lock:
+        procs = list(_live.values())
+    for proc in procs:
+        stop(proc, grace=2.0)
+
+
+def run_bounded(cmd: list[str], env: dict[str, str], timeout: float) -> tuple[int | None, str]:
+    """Exit code (None after a time-out, when the child and its group are stopped) and output."""
+    proc = spawn(cmd, env, capture=True)
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+        return proc.returncode, out.decode("utf-8", "replace")
+    except subprocess.TimeoutExpired:
+        return None, ""
+    finally:
+        stop(proc)
+
+
+_next_port: dict[int, int] = defaultdict(int)
+
+
+def _claim_port(slot: int) -> int:
+    for _ in range(PORTS_PER_SLOT):
+        port = PORT_BASE + slot * PORTS_PER_SLOT + _next_port[slot] % PORTS_PER_SLOT
+        _next_port[slot] += 1
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+                return port
+            except OSError:
+                continue  # taken by something else: try the next one of this slot
+    raise RuntimeError(f"no free port in job slot {slot}'s block")
+
+
+def reference_server(slot: int, keys: EmbeddedKeys, defect: str, rate_limit: int) -> Any:
+    """A fresh reference server on a loopback port of this job slot; yields its base URL."""
+    return embedded_server(keys, rate_limit=rate_limit, defect=defect, port=_claim_port(slot))
+
+
+@dataclass
+class Outcome:
+    """What one Schemathesis NDJSON report says."""
+
+    detected: bool
+    requests: int  # to the first failure, or every interaction when there is none
+    first_failure: str = ""
+    running_time: float = 0.0
+
+
+def _subtree(case_id: str, children: dict[str, list[str]]) -> list[str]:
+    todo, seen = [case_id], []
+    while todo:  # bounded: each case has one parent, so each id is visited once
+        current = todo.pop()
+        seen.append(current)
+        todo += [c for c in children.get(current, []) if c not in seen]
+    return seen
+
+
+def parse_ndjson(lines: Iterable[str]) -> Outcome:
+    stamps: list[float] = []
+    first: tuple[float, str] | None = None
+    running_time = 0.0
+    for line in lines:
+        if not line.strip():
+            continue
+        event: dict[str, Any] = json.loads(line)
+        if "EngineFinished" in event:
+            running_time = float(event["EngineFinished"].get("running_time") or 0.0)
+        recorder = event.get("ScenarioFinished", {}).get("recorder")
+        if not recorder:
+            continue
+        at = {cid: float(i["timestamp"]) for cid, i in recorder.get("interactions", {}).items()}
+        stamps += at.values()
+        children: dict[str, list[str]] = defaultdict(list)
+        for cid, node in recorder.get("cases", {}).items():
+            if node.get("parent_id"):
+                children[node["parent_id"]].append(cid)
+        for cid, checks in recorder.get("checks", {}).items():
+            failed = [c for c in checks if c.get("status") == "failure"]
+            if not failed:
+                continue
+            # The verdict needs every request of the case and of the probes sent for it.
+            when = [at[c] for c in _subtree(cid, children) if c in at]
+            done = max(when) if when else max(at.values(), default=math.inf)
+            title = ((failed[0].get("failure_info") or {}).get("failure") or {}).get("title", "")
+            label = f"{failed[0]['name']}: {title}" if title else failed[0]["name"]
+            if first is None or done < first[0]:
+                first = (done, label)
+    if first is None:
+        return Outcome(False, len(stamps), running_time=running_time)
+    count = sum(1 for s in stamps if s <= first[0])
+    return Outcome(True, count, first[1], running_time)
+
+
+# All checks, stop at the first failure. One worker: requests in a known order, as the suite's
+# one session sends them. No shrinking: it only adds time after the detection. No example
+# database: a run must not replay a failure an earlier run found.
+ST_OPTIONS = "--checks all --max-failures 1 --workers 1 --no-shrink --generation-database none"
+ST_OPTIONS += " --report ndjson --no-color"
+
+
+def schemathesis_cmd(url: str, key: str, seed: int, max_examples: int, report: Path) -> list[str]:
+    return [
+        *(str(SCHEMATHESIS), "run", str(DOCUMENT), "--url", url, "--header", f"x-api-key: {key}"),
+        *("--seed", str(seed), "--max-examples", str(max_examples)),
+        *(*ST_OPTIONS.split(), "--report-ndjson-path", str(report)),
+    ]
+
+
+def schemathesis_on(
+    url: str, key: str, defect: str, seed: int, max_examples: int, timeout: float
+) -> Run:
+    """Plain Schemathesis against a running server; `seconds` is the CLI's alone."""
+    with tempfile.TemporaryDirectory(prefix="bench-st-") as tmp:
+        report = Path(tmp) / "events.ndjson"
+        started = time.monotonic()
+        code, out = run_bounded(
+            schemathesis_cmd(url, key, seed, max_examples, report), {**os.environ}, timeout
+        )
+        seconds = round(time.monotonic() - started, 2)
+        run = Run("schemathesis", defect, seed, False, 0, seconds)
+        if code is None:
+            run.error = f"timed out after {timeout:.0f}s"
+        if not report.exists():
+            run.error = run.error or f"no report (exit {code}): {out.strip()[-200:]}"
+            return run
+        with report.open(encoding="utf-8") as lines:
+            outcome = parse_ndjson(lines)
+    run.detected, run.requests = outcome.detected, outcome.requests
+    run.first_failure, run.in_run_seconds = outcome.first_failure, round(outcome.running_time, 2)
+    if code == 1 and not outcome.detected:
+        run.error = "exit 1 without a failing check (an error, not a finding)"
+    return run
+
+
+def run_schemathesis(
+    defect: str, seed: int, slot: int, max_examples: int, timeout: float, rate_limit: int
+) -> Run:
+    """Plain Schemathesis against its own fresh server; `seconds` includes the server's start,
+    as the gate's include its embedded server's."""
+    keys = EmbeddedKeys.fresh()
+    started = time.monotonic()
+    with reference_server(slot, keys, defect, rate_limit) as url:
+        run = schemathesis_on(url, keys.api_key, defect, seed, max_examples, timeout)
+        run.seconds = round(time.monotonic() - started, 2)
+    return run
+
+
+GATE_ARGS = "-m pytest tests/conformance -x -q -p no:cacheprovider"
+GATE_CMD = [sys.executable, *GATE_ARGS.split()]
+# The gate's configuration comes from the bench alone, never from the caller's environment.
+GATE_ENV = {"BASE_URL", "API_KEY", "TEMPLATE_ID", "FORBIDDEN_API_KEY", "OTHER_API_KEY", "RUN_ID"}
+GATE_ENV |= {"RATE_LIMIT", "MAX_REQUESTS", "MAX_TIME", "REQUEST_TIMEOUT", "TRANSPORT_RETRIES"}
+GATE_ENV |= {"SEED", "EXAMPLES", "DERANDOMIZE", "REPORTS_DIR", "REFSERVER_DEFECT"}
+
+
+def first_failed_test(stdout: str) -> str:
+    """The first `FAILED`/`ERROR` node id of a `pytest -q` summary."""
+    for line in stdout.splitlines():
+        for tag in ("FAILED ", "ERROR "):
+            if line.startswith(tag):
+                return line[len(tag) :].split(" - ", 1)[0].strip()
+    return ""
+
+
+def run_gate(defect: str, seed: int, timeout: float, target: dict[str, str] | None = None) -> Run:
+    """The suite stopping at its first failure (`-x`); `target` names a running server, else
+    the suite starts its own (which inherits REFSERVER_DEFECT)."""
+    env = {k: v for k, v in os.environ.items() if k not in GATE_ENV}
+    with tempfile.TemporaryDirectory(prefix="bench-gate-") as tmp:
+        env.update(SEED=str(seed), DERANDOMIZE="1", REPORTS_DIR=tmp, PYTHONHASHSEED="0")
+        env.update({"REFSERVER_DEFECT": defect} if defect else {}, **(target or {}))
+        started = time.monotonic()
+        code, out = run_bounded(GATE_CMD, env, timeout)
+        run = Run("gate", defect, seed, code == 1, 0, round(time.monotonic() - started, 2))
+        run.first_failure = first_failed_test(out)
+        report, info = Path(tmp) / "conformance.json", Path(tmp) / "run.json"
+        if report.exists():
+            run.requests = json.loads(report.read_text(encoding="utf-8"))["requests"]["sent"]
+            run.in_run_seconds = json.loads(info.read_text(encoding="utf-8"))["seconds"]
+    if code not in (0, 1):
+        run.error = f"timed out after {timeout:.0f}s" if code is None else f"exit {code}"
+    return run
+
+
+def measure_overhead(seed: int, max_examples: int, timeout: float) -> dict[str, float]:
+    """Both tools in turn against one clean server, with nothing else running."""
+    keys = EmbeddedKeys.fresh()
+    with reference_server(0, keys, "", 0) as url:
+        target = dict(BASE_URL=url, API_KEY=keys.api_key, TEMPLATE_ID=keys.template_id)
+        target.update(FORBIDDEN_API_KEY=keys.forbidden_api_key, OTHER_API_KEY=keys.other_api_key)
+        gate = run_gate("", seed, timeout, target)
+        st = schemathesis_on(url, keys.api_key, "", seed, max_examples, timeout)
+    out: dict[str, float] = {}
+    for name, run in (("gate", gate), ("schemathesis", st)):
+        if run.error or run.detected:
+            print(f"warning: {name} on the clean server: {run.error or run.first_failure}")
+        out[f"{name}_requests"] = run.requests
+        out[f"{name}_s_per_request"] = run.seconds / max(run.requests, 1)
+        out[f"{name}_in_run_s_per_request"] = run.in_run_seconds / max(run.requests, 1)
+    return out
+
+
+def fingerprint() -> str:
+    """What a kept run depends on: the suite, the server, the document and the tools' versions
+    (not the bench itself, whose report can change without running anything again)."""
+    digest = hashlib.sha256(" ".join(version(p) for p in TOOL_PACKAGES).encode())
+    files = [*ROOT.glob("conformance/*.py"), *ROOT.glob("refserver/*.py"), ROOT / "conftest.py"]
+    files += [*ROOT.glob("tests/conformance/*.py"), ROOT / "openapi" / "campaigns.yaml"]
+    for path in sorted(p for p in files if not p.name.startswith("bench")):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def tree_state() -> str:
+    """The commit measured, and whether the suite, server or document differ from it."""
+    git = ["git", "-C", str(ROOT)]
+    paths = ["conformance", "refserver", "tests/conformance", "openapi", ":!conformance/bench*"]
+    try:
+        head = subprocess.run(
+            [*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=30
+        )
+        dirty = subprocess.run(
+            [*git, "status", "--porcelain", "--", *paths],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return head.stdout.strip() + (" + uncommitted changes" if dirty.stdout.strip() else "")
