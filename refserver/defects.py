@@ -152,6 +152,26 @@ CATALOGUE: tuple[Defect, ...] = (
     _d("rate_limit_global", "rate-limit-per-key", "one counter shared by all keys"),
     _d("rate_limit_wrong_code", "rate-limit-envelope", '429 code is "TOO_MANY_REQUESTS"'),
     _d(
+        "free_text_numbers_accepted",
+        "nullable-fields",
+        "description, assistant ids and terminal numbers accept a number where a string is due",
+    ),
+    _d(
+        "template_id_number_accepted",
+        "template-id-type",
+        "a numeric templateId is looked up, not a 422",
+    ),
+    _d(
+        "after_hours_handler_kind_any_accepted",
+        "handler-kind-enum",
+        "afterHoursHandlerKind accepts any string",
+    ),
+    _d(
+        "primary_terminal_type_any_accepted",
+        "terminal-type-enum",
+        "primaryTerminalType accepts any string",
+    ),
+    _d(
         "rate_limit_after_body",
         "order-of-decisions",
         "the body is judged before the limit: a throttled key's bad body gets 400/422, not 429",

@@ -178,6 +178,14 @@ def _check_enum(field: str, value: Any, allowed: tuple[str, ...], nullable: bool
     return []
 
 
+def _lax_free_text(field: str, value: Any) -> bool:
+    """Planted: a number passes where a free-text string is required."""
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if field == "templateId":
+        return number and active("template_id_number_accepted")
+    return number and active("free_text_numbers_accepted")
+
+
 def _check_field(field: str, value: Any) -> list[Error]:
     if field in PLAIN_NULLABLE:
         rejects_null = (field == "description" and active("description_null_rejected")) or (
@@ -185,7 +193,7 @@ def _check_field(field: str, value: Any) -> list[Error]:
         )
         if value is None and not rejects_null:
             return []
-        if not isinstance(value, str):
+        if not isinstance(value, str) and not _lax_free_text(field, value):
             return [_type_err(field, "string", value)]
         if field == "templateId" and active("template_id_format_checked") and not uuid_ok(value):
             return [_err(field, "invalid_string", "uuid", value, "Invalid uuid")]
@@ -204,13 +212,18 @@ def _check_field(field: str, value: Any) -> list[Error]:
         allowed = ("voice_ai",) if active("kind_agent_first_rejected") else KINDS
         return _check_enum(field, value, allowed, nullable=False)
     if field.endswith("HandlerKind"):
-        lax = field == "primaryHandlerKind" and active("handler_kind_any_accepted")
+        lax = (field == "primaryHandlerKind" and active("handler_kind_any_accepted")) or (
+            field == "afterHoursHandlerKind" and active("after_hours_handler_kind_any_accepted")
+        )
         if lax and isinstance(value, str):
             return []
         return _check_enum(field, value, HANDLER_KINDS, nullable=True)
     if field.endswith("TerminalType"):
         if field == "afterHoursTerminalType" and active("terminal_type_case_insensitive"):
             value = value.lower() if isinstance(value, str) else value
+        lax = field == "primaryTerminalType" and active("primary_terminal_type_any_accepted")
+        if lax and isinstance(value, str):
+            return []
         return _check_enum(field, value, TERMINAL_TYPES, nullable=True)
     # The two routing config ids.
     if value is None:
