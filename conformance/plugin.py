@@ -19,7 +19,7 @@ import pytest
 from conformance.api import Api
 from conformance.baseline import Accepted, finding_identities
 from conformance.redact import redact
-from conformance.report import Outcome, _curl_lines, write_reports
+from conformance.report import Outcome, curl_lines, write_reports
 from conformance.semantic import RunMemory
 from conformance.settings import ConfigError, Settings
 from conformance.target import (
@@ -47,6 +47,7 @@ class Run:
     rules: dict[str, list[str]] = field(default_factory=dict)
     exhausted: str = ""
     accepted: Accepted = field(default_factory=Accepted)
+    api: Api | None = None
     started: float = field(default_factory=time.time)
 
     def secrets(self) -> list[str]:
@@ -103,8 +104,10 @@ def target() -> Settings:
     except ValueError as exc:
         pytest.exit(f"baseline {settings.baseline}: {exc}", returncode=4)
     RUN.settings = settings
+    # One session for the whole run, preflight included: one pace, one clock for MAX_TIME.
+    RUN.api = connect(settings, RUN.ledger, RUN.memory)
     try:
-        preflight(connect(settings, RUN.ledger))
+        preflight(RUN.api)
     except PreflightError as exc:
         pytest.exit(f"preflight: {exc}", returncode=3)
     return settings
@@ -112,7 +115,8 @@ def target() -> Settings:
 
 @pytest.fixture(scope="session")
 def api(target: Settings) -> Api:
-    return connect(target, RUN.ledger, RUN.memory)
+    assert RUN.api is not None
+    return RUN.api
 
 
 @pytest.fixture(scope="session")
@@ -128,7 +132,8 @@ def limited_api(target: Settings) -> Api:
         return connect(settings, RUN.ledger, RunMemory())
     if not target.rate_limit:
         pytest.skip("rate-limit check needs RATE_LIMIT (requests per minute the target enforces)")
-    return connect(target, RUN.ledger, RUN.memory)
+    assert RUN.api is not None
+    return RUN.api
 
 
 @pytest.fixture(autouse=True)
@@ -201,7 +206,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         text = report.longrepr[2].removeprefix("Skipped: ")
     if kind == "failed":
         rules = broken_rules(rules, text)
-    RUN.outcomes.append(Outcome(report.nodeid, rules, kind, text, _curl_lines(text)))
+    RUN.outcomes.append(Outcome(report.nodeid, rules, kind, text, curl_lines(text)))
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

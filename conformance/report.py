@@ -22,7 +22,7 @@ class Outcome:
     curl: list[str] = field(default_factory=list)
 
 
-def _curl_lines(text: str) -> list[str]:
+def curl_lines(text: str) -> list[str]:
     """Curl lines of our messages (`request:  curl ...`) and of Schemathesis's (`Reproduce with`)."""
     found = []
     for line in text.splitlines():
