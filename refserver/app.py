@@ -62,6 +62,8 @@ def _authenticate(key: str | None) -> seed.Principal:
         if active("prefix_not_required"):
             stripped = {k.removeprefix("cc_"): p for k, p in table.items()}
             principal = stripped.get(key.removeprefix("cc_"))
+        elif active("key_case_insensitive"):
+            principal = {k.lower(): p for k, p in table.items()}.get(key.lower())
         elif key.startswith("cc_"):
             principal = table.get(key)
             if principal is None and active("unknown_key_accepted"):

@@ -152,6 +152,11 @@ CATALOGUE: tuple[Defect, ...] = (
     _d("rate_limit_global", "rate-limit-per-key", "one counter shared by all keys"),
     _d("rate_limit_wrong_code", "rate-limit-envelope", '429 code is "TOO_MANY_REQUESTS"'),
     _d(
+        "key_case_insensitive",
+        "auth-401",
+        "keys are compared case-insensitively: CC_... is accepted",
+    ),
+    _d(
         "free_text_numbers_accepted",
         "nullable-fields",
         "description, assistant ids and terminal numbers accept a number where a string is due",

@@ -28,12 +28,15 @@ def need(api: Api, *labels: str) -> None:
 
 
 @pytest.mark.rule("auth.unauthorized")
-@pytest.mark.parametrize("how", ["missing", "without-prefix", "unknown"])
+@pytest.mark.parametrize("how", ["missing", "empty", "without-prefix", "upper-case", "unknown"])
 def test_bad_key_is_401(api: Api, how: str) -> None:
     main = api.settings.api_key or ""
     literal = {
         "missing": None,
+        "empty": "",
         "without-prefix": main.removeprefix("cc_"),
+        # A key is a secret compared byte for byte: its case-folded twin is an unknown key.
+        "upper-case": main.upper() if main.upper() != main else main.lower(),
         "unknown": "cc_" + secrets.token_hex(12),
     }
     exchange = api.post(valid(api), key=None, api_key=literal[how])
