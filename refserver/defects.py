@@ -152,6 +152,11 @@ CATALOGUE: tuple[Defect, ...] = (
     _d("rate_limit_global", "rate-limit-per-key", "one counter shared by all keys"),
     _d("rate_limit_wrong_code", "rate-limit-envelope", '429 code is "TOO_MANY_REQUESTS"'),
     _d(
+        "content_type_exact_match",
+        "json-content-type",
+        "only the exact string application/json is JSON: a charset or other case is a 400",
+    ),
+    _d(
         "key_case_insensitive",
         "auth-401",
         "keys are compared case-insensitively: CC_... is accepted",

@@ -16,6 +16,8 @@ def is_json_media(content_type: str | None) -> bool:
     """application/json or any application/*+json, parameters and case ignored."""
     if content_type is None:
         return False
+    if active("content_type_exact_match"):
+        return content_type == "application/json"
     media = content_type.split(";", 1)[0].strip().lower()
     if media == "application/json":
         return True

@@ -27,10 +27,19 @@ def test_not_json_is_400(api: Api, raw: bytes, content_type: str | None) -> None
     expect_status(api.post(raw=raw, content_type=content_type), 400, "body.not-json")
 
 
+# Media types ignore case and may carry parameters (RFC 9110); a +json suffix counts as JSON.
+JSON_MEDIA = [
+    ("charset", "application/json; charset=utf-8"),
+    ("upper-case", "Application/JSON"),
+    ("plus-json", "application/vnd.carecycle+json; charset=utf-8"),
+]
+
+
 @pytest.mark.rule("body.not-json")
-def test_plus_json_counts_as_json(api: Api) -> None:
-    body = {"name": api.settings.name_prefix + "plus-json"}
-    exchange = api.post(body, content_type="application/vnd.carecycle+json; charset=utf-8")
+@pytest.mark.parametrize("content_type", [pytest.param(c, id=i) for i, c in JSON_MEDIA])
+def test_json_media_types_count_as_json(api: Api, content_type: str) -> None:
+    body = {"name": api.settings.name_prefix + "media-type"}
+    exchange = api.post(body, content_type=content_type)
     expect_campaign(exchange, body, api.memory, "API_KEY", rule="body.not-json")
 
 
