@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.embedded import EmbeddedKeys, embedded_server
-from conformance.settings import DOCUMENT, ROOT
+from conformance.settings import DOCUMENT, ROOT, child_env
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 # The bench's own servers take ports below the kernel's ephemeral range (32768 and up), where the
@@ -241,10 +241,6 @@ def run_schemathesis(
 
 GATE_ARGS = "-m pytest tests/conformance -x -q -p no:cacheprovider"
 GATE_CMD = [sys.executable, *GATE_ARGS.split()]
-# The gate's configuration comes from the bench alone, never from the caller's environment.
-GATE_ENV = {"BASE_URL", "API_KEY", "TEMPLATE_ID", "FORBIDDEN_API_KEY", "OTHER_API_KEY", "RUN_ID"}
-GATE_ENV |= {"RATE_LIMIT", "MAX_REQUESTS", "MAX_TIME", "REQUEST_TIMEOUT", "TRANSPORT_RETRIES"}
-GATE_ENV |= {"SEED", "EXAMPLES", "DERANDOMIZE", "REPORTS_DIR", "REFSERVER_DEFECT"}
 
 
 def first_failed_test(stdout: str) -> str:
@@ -259,9 +255,9 @@ def first_failed_test(stdout: str) -> str:
 def run_gate(defect: str, seed: int, timeout: float, target: dict[str, str] | None = None) -> Run:
     """The suite stopping at its first failure (`-x`); `target` names a running server, else
     the suite starts its own (which inherits REFSERVER_DEFECT)."""
-    env = {k: v for k, v in os.environ.items() if k not in GATE_ENV}
+    # The gate's configuration comes from the bench alone, never from the caller's environment.
     with tempfile.TemporaryDirectory(prefix="bench-gate-") as tmp:
-        env.update(SEED=str(seed), DERANDOMIZE="1", REPORTS_DIR=tmp, PYTHONHASHSEED="0")
+        env = child_env(SEED=str(seed), DERANDOMIZE="1", REPORTS_DIR=tmp, PYTHONHASHSEED="0")
         env.update({"REFSERVER_DEFECT": defect} if defect else {}, **(target or {}))
         started = time.monotonic()
         code, out = run_bounded(GATE_CMD, env, timeout)

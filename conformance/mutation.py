@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from conformance.settings import ROOT
+from conformance.settings import ROOT, child_env
 
 CLEAN = "(clean)"
 RUN_TIMEOUT = 300
@@ -65,11 +65,7 @@ def _failures(junit: Path) -> list[str]:
 def run_one(defect: str, rule: str, reports: Path, seed: int) -> Result:
     out = reports / "mutation" / (defect if defect != CLEAN else "clean")
     out.mkdir(parents=True, exist_ok=True)
-    env = {k: v for k, v in os.environ.items() if k not in ("BASE_URL", "API_KEY", "RATE_LIMIT")}
-    env.update(REPORTS_DIR=str(out), SEED=str(seed), DERANDOMIZE="1", PYTHONHASHSEED="0")
-    env.pop("REFSERVER_DEFECT", None)
-    # Let pytest cache its rewritten modules: 90 runs would recompile them 90 times.
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env = child_env(REPORTS_DIR=str(out), SEED=str(seed), DERANDOMIZE="1", PYTHONHASHSEED="0")
     if defect != CLEAN:
         env["REFSERVER_DEFECT"] = defect
     cmd = [

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from contextlib import AbstractContextManager
@@ -12,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.embedded import EmbeddedKeys, embedded_server
+from conformance.settings import child_env
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = "5b8f0e2a-3c4d-4e5f-9a6b-7c8d9e0f1a2b"
@@ -34,17 +34,7 @@ def reference_server(keys: EmbeddedKeys, defect: str | None = None) -> AbstractC
 
 def run_suite(reports: Path, *args: str, **env_vars: str) -> SuiteRun:
     """The suite with the given variables (BASE_URL, API_KEY, ...) and reports in `reports`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REFSERVER_")}
-    for name in (
-        "BASE_URL",
-        "API_KEY",
-        "TEMPLATE_ID",
-        "FORBIDDEN_API_KEY",
-        "OTHER_API_KEY",
-        "RATE_LIMIT",
-    ):
-        env.pop(name, None)
-    env.update(REPORTS_DIR=str(reports), SEED="7", DERANDOMIZE="1", **env_vars)
+    env = child_env(REPORTS_DIR=str(reports), SEED="7", DERANDOMIZE="1", **env_vars)
     cmd = [
         sys.executable,
         "-m",
