@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import requests
@@ -62,6 +63,11 @@ class Exchange:
 
     def json(self) -> Any:
         """The parsed body, or None when it is not JSON."""
+        return self._parsed
+
+    @cached_property
+    def _parsed(self) -> Any:
+        # Parsed once: a verdict reads the body for the status, the schema, the code and the echo.
         try:
             return json.loads(self.response_body)
         except ValueError:
