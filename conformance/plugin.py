@@ -172,8 +172,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
         RUN.exhausted = str(budget)
         rep.outcome = "skipped"
         rep.longrepr = (str(item.path), 0, f"Skipped: not run: {budget}")
-    elif _find(exc, TransportFault) is not None:
-        rep.user_properties.append(("transport_error", str(_find(exc, TransportFault))))
+    elif (fault := _find(exc, TransportFault)) is not None:
+        rep.user_properties.append(("transport_error", str(fault)))
     elif rep.failed and call.when == "call":
         rules = broken_rules(rules_of(item.nodeid) or [], str(rep.longrepr))
         entry = RUN.accepted.covers(finding_identities(item.nodeid, rules, exc))
