@@ -37,10 +37,10 @@ test: $(STAMP)
 
 selftest: $(STAMP)
 	$(PY) -m pytest tests/selftest
-	$(PY) -m conformance.mutation
+	$(PY) -m tooling.mutation
 
 mutation: $(STAMP)
-	$(PY) -m conformance.mutation
+	$(PY) -m tooling.mutation
 
 lint: $(STAMP) $(NODE_STAMP)
 	$(VENV)/bin/ruff check .
@@ -53,7 +53,7 @@ serve: $(STAMP)
 	$(PY) -m refserver --host 127.0.0.1 --port $(PORT) --print-keys
 
 plan: $(STAMP)
-	$(PY) -m conformance.plan
+	$(PY) -m tooling.plan
 
 # Pre-release gate: fixed seed, derandomized, fails on any finding not in the baseline.
 gate: $(STAMP)
@@ -65,7 +65,7 @@ nightly: $(STAMP)
 		$(PY) -m pytest tests/conformance $(PYTEST_REPORTS)
 
 bench: $(STAMP)
-	$(PY) -m conformance.bench
+	$(PY) -m tooling.bench
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .hypothesis

@@ -1,3 +1,6 @@
-"""The conformance suite's pytest plugin; dormant for the selftests, which never ask for a target."""
+"""The conformance suite's pytest plugins; dormant for the selftests, which never ask for a target.
 
-pytest_plugins = ["conformance.plugin"]
+The engine (`conformance.plugin`) tests a target; the harness (`harness.plugin`) offers the
+embedded reference server when no BASE_URL names one."""
+
+pytest_plugins = ["conformance.plugin", "harness.plugin"]

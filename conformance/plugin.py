@@ -6,7 +6,6 @@ a server through it.
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Iterator
@@ -22,14 +21,7 @@ from conformance.redact import redact
 from conformance.report import Outcome, curl_lines, write_reports
 from conformance.semantic import RunMemory
 from conformance.settings import ConfigError, Settings
-from conformance.target import (
-    EMBEDDED_RATE_LIMIT,
-    PreflightError,
-    connect,
-    preflight,
-    same_keys,
-    start,
-)
+from conformance.target import PreflightError, connect, preflight
 from conformance.transport import BudgetExhausted, Ledger, TransportFault
 
 # Budget goes to the deterministic cases first; the property-based tests get the rest, and the
@@ -86,8 +78,14 @@ def broken_rules(rules: list[str], failure: str) -> list[str]:
     return [named.group(1)] if named else rules
 
 
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    from conformance import hooks
+
+    pluginmanager.add_hookspecs(hooks)
+
+
 @pytest.fixture(scope="session")
-def target() -> Settings:
+def target(pytestconfig: pytest.Config) -> Settings:
     """The settings of the server under test, up and vetted by the preflight."""
     if RUN.settings is not None:
         return RUN.settings
@@ -95,10 +93,16 @@ def target() -> Settings:
         settings = Settings.from_env()
     except ConfigError as exc:
         pytest.exit(f"configuration error: {exc}", returncode=4)
-    try:
-        settings = start(settings, RUN.stack)
-    except RuntimeError as exc:
-        pytest.exit(f"embedded reference server failed to start: {exc}", returncode=3)
+    if settings.embedded:
+        try:
+            started = pytestconfig.hook.pytest_conformance_embedded_target(
+                settings=settings, stack=RUN.stack
+            )
+        except RuntimeError as exc:
+            pytest.exit(f"embedded target failed to start: {exc}", returncode=3)
+        if started is None:
+            pytest.exit("configuration error: BASE_URL is required (no embedded target here)", 4)
+        settings = started
     try:
         RUN.accepted = Accepted.load(settings.baseline)
     except ValueError as exc:
@@ -120,16 +124,11 @@ def api(target: Settings) -> Api:
 
 
 @pytest.fixture(scope="session")
-def limited_api(target: Settings) -> Api:
-    """A target that enforces a known limit: a second embedded server, or BASE_URL with RATE_LIMIT."""
-    if target.embedded_origin:
-        settings = start(
-            target.with_target(base_url=None),
-            RUN.stack,
-            rate_limit=EMBEDDED_RATE_LIMIT,
-            keys=same_keys(target),
-        )
-        return connect(settings, RUN.ledger, RunMemory())
+def limited_api(target: Settings, pytestconfig: pytest.Config) -> Api:
+    """A target that enforces a known limit: a harness's sibling, or BASE_URL with RATE_LIMIT."""
+    sibling = pytestconfig.hook.pytest_conformance_limited_target(settings=target, stack=RUN.stack)
+    if sibling is not None:
+        return connect(sibling, RUN.ledger, RunMemory())
     if not target.rate_limit:
         pytest.skip("rate-limit check needs RATE_LIMIT (requests per minute the target enforces)")
     assert RUN.api is not None
@@ -144,18 +143,8 @@ def _budget_gate(request: pytest.FixtureRequest) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    order = ORDER
-    if not os.environ.get("BASE_URL", "").strip():
-        # The embedded target's rate-limit check spends a sibling server's quota, not the run's,
-        # so it need not wait for the end: right after the matrix, it is found in a few requests.
-        order = (
-            "boundary",
-            "rate_limit",
-            *(m for m in ORDER if m not in ("boundary", "rate_limit")),
-        )
-
     def rank(item: pytest.Item) -> int:
-        return next((i for i, m in enumerate(order) if item.get_closest_marker(m)), len(order))
+        return next((i for i, m in enumerate(ORDER) if item.get_closest_marker(m)), len(ORDER))
 
     items.sort(key=rank)
     for item in items:

@@ -38,28 +38,6 @@ def mark_name(name: str, prefix: str, max_length: int) -> str:
     return name
 
 
-# Every variable the suite reads (see `Settings.from_env`), and RUN_ID.
-SUITE_VARIABLES = frozenset(
-    {"BASE_URL", "API_KEY", "TEMPLATE_ID", "FORBIDDEN_API_KEY", "OTHER_API_KEY", "RATE_LIMIT"}
-    | {"MAX_REQUESTS", "MAX_TIME", "REQUEST_TIMEOUT", "TRANSPORT_RETRIES", "SEED", "EXAMPLES"}
-    | {"DERANDOMIZE", "BASELINE", "REPORTS_DIR", "RUN_ID"}
-)
-
-
-def child_env(**overrides: str) -> dict[str, str]:
-    """The environment of a child run of the suite (mutation check, bench, selftests): ours,
-    less everything that configures the suite or the reference server, plus `overrides`.
-    Bytecode stays writable, so pytest's rewritten modules are cached across the runs."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in SUITE_VARIABLES and not k.startswith("REFSERVER_")
-    }
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env.update(overrides)
-    return env
-
-
 class ConfigError(ValueError):
     """A configuration mistake the user must fix; its message is one actionable line."""
 
@@ -100,6 +78,8 @@ class Settings:
     forbidden_api_key: str | None = None
     other_api_key: str | None = None
     rate_limit: int | None = None
+    # The contract's window; a harness may start a sibling with a shorter one.
+    rate_window: float = 60.0
     max_requests: int | None = None
     max_time: float = 1800.0
     request_timeout: float = 10.0

@@ -244,6 +244,7 @@ def create_app(defect: str | None = None, rate_limit: int | None = None) -> Star
         routes=[Route("/v2/campaigns", create_campaign, methods=["POST"])],
         exception_handlers={HTTPException: _http_error, Exception: _server_error},
     )
-    app.state.limiter = FixedWindowLimiter(rate_limit)
+    window = float(os.environ.get("REFSERVER_RATE_WINDOW", "") or 60.0)
+    app.state.limiter = FixedWindowLimiter(rate_limit, window=window)
     app.state.campaigns = OrderedDict()
     return app

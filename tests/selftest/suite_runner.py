@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from conformance.embedded import EmbeddedKeys, embedded_server
-from conformance.settings import child_env
+from harness.embedded import EmbeddedKeys, embedded_server
+from tooling.childenv import child_env
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = "5b8f0e2a-3c4d-4e5f-9a6b-7c8d9e0f1a2b"

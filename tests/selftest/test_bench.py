@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from conformance.bench import (
+from tooling.bench import (
     CLEAN,
     Cell,
     cell,
@@ -21,7 +21,7 @@ from conformance.bench import (
     render_table,
     summarize,
 )
-from conformance.bench_schemathesis import Run, first_failed_test, parse_ndjson, schemathesis_cmd
+from tooling.bench_schemathesis import Run, first_failed_test, parse_ndjson, schemathesis_cmd
 
 
 @pytest.mark.parametrize(

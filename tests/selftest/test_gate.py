@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.embedded import EmbeddedKeys
+from harness.embedded import EmbeddedKeys
 from tests.selftest.suite_runner import ROOT, TEMPLATE, reference_server, run_suite
 
 CANARY = "cc_canary_" + secrets.token_hex(10)
@@ -134,7 +134,7 @@ def test_plan_lists_the_matrix_and_sends_nothing(tmp_path: Path) -> None:
         url = f"http://127.0.0.1:{listener.getsockname()[1]}"
         env = {**os.environ, "BASE_URL": url, "API_KEY": CANARY}
         out = subprocess.run(
-            [sys.executable, "-m", "conformance.plan"],
+            [sys.executable, "-m", "tooling.plan"],
             cwd=ROOT,
             env=env,
             capture_output=True,

@@ -1,7 +1,7 @@
 """The bench: requests and wall time until the first failure, for our gate and for plain
 Schemathesis, against the clean reference server and each planted defect; medians over seeds.
 
-Usage: python -m conformance.bench [--seeds 1,2,3] [--only NAME ...] [--jobs N]
+Usage: python -m tooling.bench [--seeds 1,2,3] [--only NAME ...] [--jobs N]
                                    [--max-examples N] [--timeout S] [--fresh]
 
 Writes $REPORTS_DIR/bench.md and bench.json (default reports/). Each finished run is kept under
@@ -25,11 +25,11 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from conformance import bench_schemathesis as runner
-from conformance.bench_schemathesis import Run
-from conformance.mutation import CLEAN, catalogue
 from conformance.settings import ROOT
-from conformance.target import EMBEDDED_RATE_LIMIT
+from harness.embedded import EMBEDDED_RATE_LIMIT
+from tooling import bench_schemathesis as runner
+from tooling.bench_schemathesis import Run
+from tooling.mutation import CLEAN, catalogue
 
 TOOLS = ("gate", "schemathesis")
 MATRIX_MAX, DETECT_MAX, FEWER_MIN, OVERHEAD_MAX = 60, 120, 3.0, 1.2

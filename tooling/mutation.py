@@ -1,7 +1,7 @@
 """The mutation check: the suite against the clean reference server and against every planted
 defect. The clean run must pass and every defect must be detected.
 
-Usage: python -m conformance.mutation [--jobs N] [--only NAME ...] [--docs docs/mutation.md]
+Usage: python -m tooling.mutation [--jobs N] [--only NAME ...] [--docs docs/mutation.md]
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from conformance.settings import ROOT, child_env
+from conformance.settings import ROOT
+from tooling.childenv import child_env
 
 CLEAN = "(clean)"
 RUN_TIMEOUT = 300

@@ -19,6 +19,10 @@ from dataclasses import dataclass
 from conformance.settings import ROOT
 
 READY_TIMEOUT = 20.0
+# The rate-limited sibling's limit and window: small and short, so the check is quick and a
+# second, fresh burst costs seconds, not a minute.
+EMBEDDED_RATE_LIMIT = 5
+EMBEDDED_RATE_WINDOW = 3.0
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,11 @@ def _wait_ready(proc: subprocess.Popen[bytes], port: int) -> None:
 
 @contextmanager
 def embedded_server(
-    keys: EmbeddedKeys, *, rate_limit: int = 0, defect: str | None = None, port: int = 0
+    keys: EmbeddedKeys,
+    *,
+    rate_limit: int = 0,
+    defect: str | None = None,
+    port: int = 0,
 ) -> Iterator[str]:
     """Run the reference server for the duration of the block; yields its base URL.
 
@@ -76,6 +84,7 @@ def embedded_server(
         REFSERVER_OTHER_KEY=keys.other_api_key,
         REFSERVER_TEMPLATE_ID=keys.template_id,
         REFSERVER_RATE_LIMIT=str(rate_limit),
+        REFSERVER_RATE_WINDOW=str(EMBEDDED_RATE_WINDOW),
     )
     if defect is not None:
         env["REFSERVER_DEFECT"] = defect

@@ -29,8 +29,9 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from conformance.embedded import EmbeddedKeys, embedded_server
-from conformance.settings import DOCUMENT, ROOT, child_env
+from conformance.settings import DOCUMENT, ROOT
+from harness.embedded import EmbeddedKeys, embedded_server
+from tooling.childenv import child_env
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 # The bench's own servers take ports below the kernel's ephemeral range (32768 and up), where the

@@ -1,0 +1,27 @@
+"""Hooks the engine calls and a harness may implement: how a target comes to exist.
+
+The engine tests whatever `BASE_URL` names. A harness (see `harness/plugin.py`) may offer an
+embedded target when none is named, and a sibling with a known rate limit; the engine never
+knows what that target is.
+"""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+
+import pluggy
+
+from conformance.settings import Settings
+
+hookspec = pluggy.HookspecMarker("pytest")
+
+
+@hookspec(firstresult=True)
+def pytest_conformance_embedded_target(settings: Settings, stack: ExitStack) -> Settings | None:  # type: ignore[empty-body]
+    """Start a target for a run that names none; settings naming it (keys included), or None.
+    What was started is closed with `stack`."""
+
+
+@hookspec(firstresult=True)
+def pytest_conformance_limited_target(settings: Settings, stack: ExitStack) -> Settings | None:  # type: ignore[empty-body]
+    """A sibling of an embedded target that enforces a known rate limit, or None."""

@@ -1,0 +1,61 @@
+"""The harness's pytest plugin: the embedded reference server as the target when no BASE_URL
+is given, and its rate-limited sibling. The only code that starts the reference server."""
+
+from __future__ import annotations
+
+import os
+from contextlib import ExitStack
+
+import pytest
+
+from conformance.settings import Settings
+from harness.embedded import (
+    EMBEDDED_RATE_LIMIT,
+    EMBEDDED_RATE_WINDOW,
+    EmbeddedKeys,
+    embedded_server,
+)
+
+
+def _start(settings: Settings, stack: ExitStack, keys: EmbeddedKeys, rate_limit: int) -> Settings:
+    base_url = stack.enter_context(embedded_server(keys, rate_limit=rate_limit))
+    return settings.with_target(
+        base_url=base_url,
+        api_key=keys.api_key,
+        forbidden_api_key=keys.forbidden_api_key,
+        other_api_key=keys.other_api_key,
+        template_id=keys.template_id,
+        rate_limit=rate_limit or None,
+        embedded_origin=True,
+    )
+
+
+@pytest.hookimpl
+def pytest_conformance_embedded_target(settings: Settings, stack: ExitStack) -> Settings | None:
+    return _start(settings, stack, EmbeddedKeys.fresh(), 0)
+
+
+@pytest.hookimpl
+def pytest_conformance_limited_target(settings: Settings, stack: ExitStack) -> Settings | None:
+    if not settings.embedded_origin:
+        return None
+    keys = EmbeddedKeys(
+        api_key=settings.api_key or "",
+        forbidden_api_key=settings.forbidden_api_key or "",
+        other_api_key=settings.other_api_key or "",
+        template_id=settings.template_id or "",
+    )
+    limited = _start(settings, stack, keys, EMBEDDED_RATE_LIMIT)
+    return limited.with_target(rate_window=EMBEDDED_RATE_WINDOW)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The embedded target's rate-limit check spends a sibling server's quota, not the run's, so
+    it need not wait for the end: right after the matrix, it is found in a few requests."""
+    if os.environ.get("BASE_URL", "").strip():
+        return
+    first = [i for i in items if i.get_closest_marker("boundary")]
+    limited = [i for i in items if i.get_closest_marker("rate_limit")]
+    rest = [i for i in items if i not in first and i not in limited]
+    items[:] = first + limited + rest
