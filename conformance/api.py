@@ -6,9 +6,11 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from conformance.document import target_operation
+from conformance.exchange import Exchange
 from conformance.semantic import RunMemory
-from conformance.settings import OPERATION_PATH, Settings
-from conformance.transport import Exchange, GuardedSession
+from conformance.settings import Settings
+from conformance.transport import GuardedSession
 
 UNSET: Any = object()
 MAIN_KEY = "API_KEY"
@@ -23,7 +25,7 @@ class Api:
 
     @property
     def url(self) -> str:
-        return self.base_url + OPERATION_PATH
+        return self.base_url + target_operation().path
 
     def key(self, label: str) -> str | None:
         """The key behind a variable name, e.g. 'OTHER_API_KEY' (None when not configured)."""
@@ -42,7 +44,7 @@ class Api:
         raw: bytes | None = None,
         content_type: str | None = "application/json",
     ) -> Exchange:
-        """POST to the operation. `key` names a configured key (None: no key header);
+        """Send to the operation. `key` names a configured key (None: no key header);
         `api_key` sends a literal key instead; `raw` sends bytes as they are."""
         headers = {"Accept": "application/json"}
         secret = api_key if api_key is not None else (self.key(key) if key else None)
@@ -53,5 +55,8 @@ class Api:
         data = raw
         if body is not UNSET:
             data = json.dumps(body, ensure_ascii=False).encode()
-        response = self.session.post(self.url, data=data, headers=headers)
-        return Exchange.from_response(response)
+        method = target_operation().method.upper()
+        response = self.session.request(method, self.url, data=data, headers=headers)
+        exchange = Exchange.from_response(response)
+        exchange.key_var = key if api_key is None else None
+        return exchange

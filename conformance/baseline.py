@@ -1,35 +1,42 @@
-"""Accepted deviations, in Schemathesis's own baseline format (`schemathesis.baseline`).
+"""Accepted deviations, in Schemathesis's own baseline format, matched by Schemathesis's own
+`Baseline.match` (which honours `expires`).
 
-An entry names one finding: operation, check (our rule id, or `property` with the Schemathesis
-check's failure), failure (the test, or the Schemathesis failure class) and signature. With a
-`reason` it no longer fails the gate; an entry that matched nothing in a run is stale.
+An entry names one finding: operation, check (the rule id), failure (`ConformanceFailure`, or a
+Schemathesis failure class for a finding of its checks) and signature (the test, or Schemathesis's
+failure key). With a `reason` it no longer fails the gate; an entry that matched nothing in a run
+is stale.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
+from typing import Any
 
-from schemathesis.baseline import Baseline, BaselineEntry, Identity
+from schemathesis.baseline import Baseline, BaselineEntry
 
-OPERATION = "POST /v2/campaigns"
+from conformance.document import target_operation
+from conformance.findings import Finding
 
 
-def finding_identities(nodeid: str, rules: list[str], exc: BaseException | None) -> list[Identity]:
-    """The identities of one failed test: Schemathesis failures by their own key, ours by test."""
-    failures = [f for f in getattr(exc, "exceptions", ()) if hasattr(f, "_unique_key")]
-    if failures:
-        return [
-            (f.operation or OPERATION, "property", type(f).__name__, f._unique_key)
-            for f in failures
-        ]
-    test = nodeid.split("::", 1)[-1]
-    return [(OPERATION, rule, "ConformanceFailure", test) for rule in rules or ["unclassified"]]
+@cache
+def _failure_class(name: str) -> type:
+    # `Baseline.match` identifies a failure by its class name, operation and `_unique_key`.
+    return type(name, (), {})
+
+
+def as_failure(finding: Finding, test: str) -> Any:
+    failure = _failure_class(finding.failure)()
+    failure.operation = target_operation().label
+    failure._unique_key = finding.signature or test
+    return failure
 
 
 @dataclass
 class Accepted:
-    entries: list[BaselineEntry] = field(default_factory=list)
+    baseline: Baseline = field(default_factory=lambda: Baseline(entries=[]))
     used: set[str] = field(default_factory=set)
 
     @classmethod
@@ -40,13 +47,12 @@ class Accepted:
                 raise ValueError(
                     f"baseline entry {entry.id} ({entry.check} / {entry.signature}) has no reason"
                 )
-        return cls(entries=baseline.entries)
+        return cls(baseline=baseline)
 
-    def covers(self, identities: list[Identity]) -> BaselineEntry | None:
-        """The entry accepting this finding, when every identity of it is listed."""
-        index = {e.identity: e for e in self.entries}
-        matched = [index.get(i) for i in identities]
-        if not identities or any(m is None for m in matched):
+    def covers(self, findings: Sequence[Finding], test: str) -> BaselineEntry | None:
+        """The entry accepting this test's failure, when every finding of it is listed."""
+        matched = [self.baseline.match(as_failure(f, test), f.rule) for f in findings]
+        if not findings or any(m is None for m in matched):
             return None
         for entry in matched:
             assert entry is not None
@@ -54,4 +60,4 @@ class Accepted:
         return matched[0]
 
     def stale(self) -> list[BaselineEntry]:
-        return [e for e in self.entries if e.id not in self.used]
+        return [e for e in self.baseline.entries if e.id not in self.used]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -10,7 +11,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from conformance.settings import DOCUMENT, OPERATION_PATH
+from conformance.settings import DOCUMENT
 
 DOC_URI = "urn:carecycle:campaigns"
 
@@ -21,8 +22,38 @@ def document() -> dict[str, Any]:
         return yaml.safe_load(handle)
 
 
+@dataclass(frozen=True)
+class Operation:
+    """One operation of the document: the suite tests the one the document holds."""
+
+    method: str
+    path: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.method.upper()} {self.path}"
+
+
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+@cache
+def target_operation() -> Operation:
+    """The document's operation. The document holds one; a second would need its own cases."""
+    found = [
+        Operation(method, path)
+        for path, item in document()["paths"].items()
+        for method in item
+        if method in METHODS
+    ]
+    if len(found) != 1:
+        raise ValueError(f"the document must hold exactly one operation, found {len(found)}")
+    return found[0]
+
+
 def operation() -> dict[str, Any]:
-    return document()["paths"][OPERATION_PATH]["post"]
+    op = target_operation()
+    return document()["paths"][op.path][op.method]
 
 
 def resolve(node: Any) -> Any:
@@ -38,6 +69,11 @@ def resolve(node: Any) -> Any:
     if isinstance(node, list):
         return [resolve(v) for v in node]
     return node
+
+
+def schema_at(name: str) -> dict[str, Any]:
+    """A named schema of `components/schemas`, as written (resolve it to walk it)."""
+    return document()["components"]["schemas"][name]
 
 
 def request_schema() -> dict[str, Any]:
@@ -70,7 +106,8 @@ def response_validator(status: int) -> Draft202012Validator:
     if pointer:
         schema: dict[str, Any] = {"$ref": DOC_URI + pointer}
     else:
-        path = f"/paths/{OPERATION_PATH.replace('/', '~1')}/post/responses/{status}"
+        op = target_operation()
+        path = f"/paths/{op.path.replace('/', '~1')}/{op.method}/responses/{status}"
         schema = {"$ref": f"{DOC_URI}#{path}/content/application~1json/schema"}
     return Draft202012Validator(schema, registry=_registry(), format_checker=FormatChecker())
 

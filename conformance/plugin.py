@@ -1,28 +1,40 @@
-"""pytest plugin: target lifecycle, preflight, budget and transport verdicts, redaction, reports.
+"""pytest plugin: target lifecycle, preflight, typed outcomes, redaction, reports, exit status.
 
 It stays dormant until a conformance test asks for the target, so `make selftest` never starts
-a server through it.
+a server through it. Outcomes are read from typed objects (`ConformanceFailure`, `NotTested`,
+`TransportFault`), never from text.
 """
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
+from conformance import outcomes
 from conformance.api import Api
-from conformance.baseline import Accepted, finding_identities
+from conformance.baseline import Accepted
+from conformance.findings import (
+    JUDGED,
+    CannotJudge,
+    ConformanceFailure,
+    Finding,
+    Kind,
+    NotTested,
+    TransportFault,
+)
+from conformance.outcomes import TestResult
 from conformance.redact import redact
-from conformance.report import Outcome, curl_lines, write_reports
+from conformance.report import terminal_summary, write_reports
 from conformance.semantic import RunMemory
 from conformance.settings import ConfigError, Settings
-from conformance.target import PreflightError, connect, preflight
-from conformance.transport import BudgetExhausted, Ledger, TransportFault
+from conformance.target import PreflightError, PreflightThrottled, connect, preflight
+from conformance.terminal import RedactingFile
+from conformance.transport import Ledger
 
 # Budget goes to the deterministic cases first; the property-based tests get the rest, and the
 # rate-limit check (which exhausts the quota) runs last.
@@ -35,53 +47,59 @@ class Run:
     ledger: Ledger = field(default_factory=Ledger)
     memory: RunMemory = field(default_factory=RunMemory)
     stack: ExitStack = field(default_factory=ExitStack)
-    outcomes: list[Outcome] = field(default_factory=list)
-    rules: dict[str, list[str]] = field(default_factory=dict)
-    exhausted: str = ""
+    results: list[TestResult] = field(default_factory=list)
+    declared: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    stopped: str = ""  # why the rest of the run is not tested
+    setup_error: str = ""
     accepted: Accepted = field(default_factory=Accepted)
     api: Api | None = None
     started: float = field(default_factory=time.time)
+    extra_secrets: list[str] = field(default_factory=list)
 
     def secrets(self) -> list[str]:
-        return self.settings.secrets() if self.settings else []
+        own = self.settings.secrets() if self.settings else []
+        return own + self.extra_secrets
 
 
 RUN = Run()
 
 
-def _find(exc: BaseException | None, kind: type[BaseException]) -> BaseException | None:
-    """`kind` anywhere in an exception's cause, context or group (Hypothesis wraps failures)."""
+def _find(exc: BaseException | None, kind: type[BaseException]) -> list[BaseException]:
+    """Every `kind` in an exception's cause, context or group (Hypothesis wraps failures)."""
     seen: set[int] = set()
-    todo = [exc]
+    todo, found = [exc], []
     while todo:
         cur = todo.pop()
         if cur is None or id(cur) in seen:
             continue
         seen.add(id(cur))
         if isinstance(cur, kind):
-            return cur
+            found.append(cur)
         todo += [cur.__cause__, cur.__context__, *getattr(cur, "exceptions", ())]
-    return None
+    return found
 
 
-def rules_of(nodeid: str) -> list[str] | None:
-    """Rules of a test; Schemathesis renames its subtests `test[POST /path]`, so fall back."""
-    if nodeid in RUN.rules:
-        return RUN.rules[nodeid]
-    return RUN.rules.get(nodeid.rsplit("[", 1)[0])
-
-
-def broken_rules(rules: list[str], failure: str) -> list[str]:
-    """A failure counts against the rule its message names first (`[rule] ...`), which may not
-    be the one the test targets (a semantic test can meet an off-schema body first)."""
-    named = re.search(r"^\W*(?:Failed: )?\[([\w.-]+)\]", failure, re.MULTILINE)
-    return [named.group(1)] if named else rules
+def _stop(message: str, status: int) -> None:
+    RUN.setup_error = redact(message, RUN.secrets())
+    pytest.exit(RUN.setup_error, returncode=status)
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
     from conformance import hooks
 
     pluginmanager.add_hookspecs(hooks)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """Redaction at the last step: whatever pytest, Hypothesis or Schemathesis print goes
+    through a writer that masks every form of every key."""
+    with suppress(ConfigError):
+        RUN.extra_secrets = Settings.from_env().secrets()
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        writer = reporter._tw
+        writer._file = RedactingFile(writer._file, RUN.secrets)
 
 
 @pytest.fixture(scope="session")
@@ -92,28 +110,30 @@ def target(pytestconfig: pytest.Config) -> Settings:
     try:
         settings = Settings.from_env()
     except ConfigError as exc:
-        pytest.exit(f"configuration error: {exc}", returncode=4)
+        _stop(f"configuration error: {exc}", outcomes.SETUP_ERROR)
     if settings.embedded:
         try:
             started = pytestconfig.hook.pytest_conformance_embedded_target(
                 settings=settings, stack=RUN.stack
             )
         except RuntimeError as exc:
-            pytest.exit(f"embedded target failed to start: {exc}", returncode=3)
+            _stop(f"embedded target failed to start: {exc}", outcomes.SETUP_ERROR)
         if started is None:
-            pytest.exit("configuration error: BASE_URL is required (no embedded target here)", 4)
+            _stop("configuration error: BASE_URL is required", outcomes.SETUP_ERROR)
         settings = started
     try:
         RUN.accepted = Accepted.load(settings.baseline)
     except ValueError as exc:
-        pytest.exit(f"baseline {settings.baseline}: {exc}", returncode=4)
+        _stop(f"baseline {settings.baseline}: {exc}", outcomes.SETUP_ERROR)
     RUN.settings = settings
     # One session for the whole run, preflight included: one pace, one clock for MAX_TIME.
     RUN.api = connect(settings, RUN.ledger, RUN.memory)
     try:
         preflight(RUN.api)
+    except PreflightThrottled as exc:
+        _stop(f"preflight: {exc}", outcomes.NOT_TESTED)
     except PreflightError as exc:
-        pytest.exit(f"preflight: {exc}", returncode=3)
+        _stop(f"preflight: {exc}", outcomes.SETUP_ERROR)
     return settings
 
 
@@ -138,8 +158,9 @@ def limited_api(target: Settings, pytestconfig: pytest.Config) -> Api:
 @pytest.fixture(autouse=True)
 def _budget_gate(request: pytest.FixtureRequest) -> None:
     RUN.ledger.current_test = request.node.nodeid
-    if RUN.exhausted:
-        pytest.skip(f"not run: {RUN.exhausted}")
+    JUDGED.clear()
+    if RUN.stopped:
+        raise NotTested(RUN.stopped)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -148,91 +169,113 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
     items.sort(key=rank)
     for item in items:
-        RUN.rules[item.nodeid] = [m.args[0] for m in item.iter_markers("rule")]
+        RUN.declared[item.nodeid] = tuple(m.args[0] for m in item.iter_markers("rule"))
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Iterator[None]:
-    outcome = yield
-    rep = outcome.get_result()
+def _classify(
+    item: pytest.Item, call: pytest.CallInfo[Any], rep: pytest.TestReport
+) -> TestResult | None:
+    declared = RUN.declared.get(item.nodeid, ())
     exc = call.excinfo.value if call.excinfo else None
-    budget = _find(exc, BudgetExhausted)
-    if budget is not None:
-        RUN.exhausted = str(budget)
+    if not_tested := _find(exc, NotTested):
+        if not RUN.stopped:
+            RUN.stopped = str(not_tested[0])
         rep.outcome = "skipped"
-        rep.longrepr = (str(item.path), 0, f"Skipped: not run: {budget}")
-    elif (fault := _find(exc, TransportFault)) is not None:
-        rep.user_properties.append(("transport_error", str(fault)))
-    elif rep.failed and call.when == "call":
-        rules = broken_rules(rules_of(item.nodeid) or [], str(rep.longrepr))
-        entry = RUN.accepted.covers(finding_identities(item.nodeid, rules, exc))
+        rep.longrepr = (str(item.path), 0, f"Skipped: not tested: {not_tested[0]}")
+        return TestResult(item.nodeid, declared, Kind.NOT_TESTED, reason=str(not_tested[0]))
+    if unjudged := _find(exc, CannotJudge):
+        rep.outcome = "skipped"
+        rep.longrepr = (str(item.path), 0, f"Skipped: not tested: {unjudged[0]}")
+        return TestResult(item.nodeid, declared, Kind.NOT_TESTED, reason=str(unjudged[0]))
+    failures = _find(exc, ConformanceFailure)
+    if (faults := _find(exc, TransportFault)) and not failures:
+        return TestResult(item.nodeid, declared, Kind.TRANSPORT, reason=str(faults[0]))
+    if rep.failed:
+        findings: list[Finding] = [f for cf in failures for f in cf.findings]  # type: ignore[attr-defined]
+        if not findings:
+            # A check that raised something of its own: counted against the test's rules.
+            what = f"the check stopped on {type(exc).__name__}: {str(exc)[:300]}"
+            findings = [Finding(rule, (what,)) for rule in declared or ("response.documented",)]
+        test = item.nodeid.split("::", 1)[-1]
+        entry = RUN.accepted.covers(findings, test)
         if entry is not None:
-            # xfail: visible in every report, but not a gate failure.
             rep.outcome = "skipped"
             rep.wasxfail = f"accepted deviation {entry.id}: {entry.extra.get('reason')}"
+            return TestResult(
+                item.nodeid, declared, Kind.ACCEPTED, tuple(findings), accepted_by=entry.id
+            )
+        return TestResult(item.nodeid, declared, Kind.FAILED, tuple(findings))
+    if rep.skipped:
+        reason = rep.longrepr[2] if isinstance(rep.longrepr, tuple) else str(rep.longrepr)
+        return TestResult(item.nodeid, declared, Kind.OFF, reason=reason.removeprefix("Skipped: "))
+    if call.when == "call":
+        return TestResult(
+            item.nodeid, tuple(dict.fromkeys((*declared, *sorted(JUDGED)))), Kind.PASSED
+        )
+    return None
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Iterator[None]:
+    # tryfirst: the outermost wrapper, so what others rewrote is redacted after them.
+    outcome = yield
+    rep = outcome.get_result()
+    if RUN.settings is not None and item.nodeid in RUN.declared:
+        result = _classify(item, call, rep)
+        if result is not None:
+            RUN.results.append(result)
     secrets = RUN.secrets()
-    if secrets and rep.longrepr is not None:
-        text = str(rep.longrepr)
-        if any(s in text for s in secrets):
-            rep.longrepr = redact(text, secrets)
     if secrets:
+        if rep.longrepr is not None and not isinstance(rep.longrepr, tuple):
+            rep.longrepr = redact(str(rep.longrepr), secrets)
         rep.sections = [(name, redact(content, secrets)) for name, content in rep.sections]
 
 
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    rules = rules_of(report.nodeid)
-    if RUN.settings is None or rules is None:
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    settings = RUN.settings or _settings_or_none()
+    if settings is None:
         return
-    if report.when != "call" and not (report.failed or report.skipped):
-        return
-    text = str(report.longrepr or "")
-    kind = report.outcome
-    if any(k == "transport_error" for k, _ in report.user_properties):
-        kind = "transport-error"
-    if hasattr(report, "wasxfail"):
-        kind, text = "accepted", f"{report.wasxfail}\n{text}"
-    elif report.skipped and isinstance(report.longrepr, tuple):
-        text = report.longrepr[2].removeprefix("Skipped: ")
-    if kind == "failed":
-        rules = broken_rules(rules, text)
-    RUN.outcomes.append(Outcome(report.nodeid, rules, kind, text, curl_lines(text)))
-
-
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    settings = RUN.settings
-    if settings is not None:
-        run = {
-            "run_id": settings.run_id,
-            "seed": settings.seed,
-            "target": "embedded reference server"
-            if settings.embedded_origin
-            else settings.base_url,
-            "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(RUN.started)),
-            "seconds": round(time.time() - RUN.started, 1),
-            "budget": {"max_requests": settings.max_requests, "max_time": settings.max_time},
-            "not_covered": RUN.exhausted or None,
-            "baseline": {
-                "file": str(settings.baseline),
-                "accepted": sorted(RUN.accepted.used),
-                "stale": [e.to_dict() for e in RUN.accepted.stale()],
-            },
-        }
-        write_reports(settings.reports_dir, RUN.outcomes, RUN.ledger, run, settings.secrets())
+    status = exitstatus
+    if RUN.results or RUN.setup_error:
+        status = outcomes.exit_status(RUN.results, RUN.setup_error)
+        if RUN.setup_error and exitstatus == outcomes.NOT_TESTED:
+            status = outcomes.NOT_TESTED
+        session.exitstatus = status
+    run = {
+        "run_id": settings.run_id,
+        "seed": settings.seed,
+        "target": "embedded reference server" if settings.embedded_origin else settings.base_url,
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(RUN.started)),
+        "seconds": round(time.time() - RUN.started, 1),
+        "budget": {"max_requests": settings.max_requests, "max_time": settings.max_time},
+        "exit_status": status,
+        "exit_meaning": outcomes.EXIT_MEANING.get(status, "see pytest's exit codes"),
+        "setup_error": RUN.setup_error or None,
+        "not_covered": RUN.stopped or None,
+        "baseline": {
+            "file": str(settings.baseline),
+            "accepted": sorted(RUN.accepted.used),
+            "stale": [e.to_dict() for e in RUN.accepted.stale()],
+        },
+    }
+    write_reports(settings.reports_dir, RUN.results, RUN.ledger, run, RUN.secrets())
     RUN.stack.close()
 
 
+def _settings_or_none() -> Settings | None:
+    try:
+        return Settings.from_env()
+    except ConfigError:
+        return None
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if RUN.settings is None:
+    settings = RUN.settings
+    if settings is None:
         return
-    led = RUN.ledger
-    line = f"conformance: {led.sent} requests, {led.throttled} throttled, {len(led.transport_errors)} transport errors"
-    if RUN.exhausted:
-        line += f"; stopped early ({RUN.exhausted}), the rest is reported as not covered"
-    terminalreporter.write_line(line)
+    for line in terminal_summary(RUN.results, RUN.ledger, settings, RUN.stopped):
+        terminalreporter.write_line(line)
     for entry in RUN.accepted.stale():
         terminalreporter.write_line(
             f"baseline: entry {entry.id} ({entry.check} / {entry.signature}) no longer reproduces: stale"
         )
-    terminalreporter.write_line(
-        f"reports: {RUN.settings.reports_dir}/conformance.md (seed {RUN.settings.seed})"
-    )

@@ -1,4 +1,10 @@
-"""Schemathesis on the document: the configuration of the property-based part of the run."""
+"""Schemathesis on the document: the configuration of the property-based part of the run, and
+its failures as typed findings, mapped to rule ids by the failure's class.
+
+Only the document's operation is ever sent, through the guarded session: every check and phase
+that sends another method or re-sends through a session of its own is off (`unsupported_method`,
+the coverage phase's unexpected methods, `ignored_auth`); the suite's auth probes cover them.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +12,31 @@ from typing import Any
 
 import schemathesis
 from schemathesis.config import SchemathesisConfig
+from schemathesis.core.failures import (
+    AcceptedNegativeData,
+    Failure,
+    MalformedJson,
+    ResponseTimeExceeded,
+    ServerError,
+)
+from schemathesis.openapi.checks import (
+    ContentDeserializationError,
+    IgnoredAuth,
+    JsonSchemaError,
+    MalformedMediaType,
+    MissingContentType,
+    MissingHeaderNotRejected,
+    MissingHeaders,
+    RejectedPositiveData,
+    UndefinedContentType,
+    UndefinedStatusCode,
+)
 
+from conformance.exchange import Exchange
+from conformance.findings import Finding
 from conformance.settings import DOCUMENT, Settings
 
-# Built-in checks that apply to one JSON operation; the others need more operations.
+# Built-in checks that judge one response and send nothing of their own.
 CHECKS = (
     "not_a_server_error",
     "status_code_conformance",
@@ -19,11 +46,55 @@ CHECKS = (
     "negative_data_rejection",
     "positive_data_acceptance",
     "missing_required_header",
+)
+# Checks that send requests of their own (another method, or a re-send outside our session).
+SENDING_CHECKS = (
+    "unsupported_method",
     "ignored_auth",
+    "use_after_free",
+    "ensure_resource_availability",
 )
 
+RULE_OF_FAILURE: dict[type[Failure], str] = {
+    ServerError: "robustness.no-5xx",
+    UndefinedStatusCode: "response.documented",
+    UndefinedContentType: "response.documented",
+    MissingContentType: "response.documented",
+    MalformedMediaType: "response.documented",
+    JsonSchemaError: "response.documented",
+    MalformedJson: "response.documented",
+    ContentDeserializationError: "response.documented",
+    MissingHeaders: "response.documented",
+    ResponseTimeExceeded: "response.documented",
+    AcceptedNegativeData: "request.invalid-rejected",
+    RejectedPositiveData: "request.valid-accepted",
+    MissingHeaderNotRejected: "auth.unauthorized",
+    IgnoredAuth: "auth.unauthorized",
+}
+# The rules the property test can find broken (its declared rules, for the per-rule report).
+PROPERTY_RULES = tuple(dict.fromkeys(RULE_OF_FAILURE.values()))
 
-def load_schema(settings: Settings) -> Any:
+
+def rule_of(failure: Failure) -> str:
+    for kind, rule in RULE_OF_FAILURE.items():
+        if isinstance(failure, kind):
+            return rule
+    # A failure class this table does not know yet is still a finding, under the broadest rule.
+    return "response.documented"
+
+
+def as_finding(failure: Failure, exchange: Exchange | None) -> Finding:
+    what = failure.title + (f": {failure.message.strip()}" if failure.message else "")
+    return Finding(
+        rule_of(failure),
+        (what[:600],),
+        exchange,
+        failure=type(failure).__name__,
+        signature=failure._unique_key,
+    )
+
+
+def load_schema(settings: Settings, *, mode: str, examples: int, coverage: bool) -> Any:
     """The document as Schemathesis sees it, aimed at the target, seeded."""
     config = SchemathesisConfig.from_dict(
         {
@@ -31,13 +102,17 @@ def load_schema(settings: Settings) -> Any:
             "base-url": settings.base_url,
             "headers": {"x-api-key": settings.api_key},
             "generation": {
-                "mode": "all",
-                "max-examples": settings.examples,
+                "mode": mode,
+                "max-examples": examples,
                 "deterministic": settings.derandomize,
                 "database": "none",  # nothing from a run, keys included, is kept on disk
             },
-            "phases": {"stateful": {"enabled": False}},
+            "phases": {
+                "stateful": {"enabled": False},
+                "coverage": {"enabled": coverage, "unexpected-methods": []},
+            },
             "checks": {name: {"enabled": True} for name in CHECKS}
+            | {name: {"enabled": False} for name in SENDING_CHECKS}
             | {
                 # A 201 answers a valid body; the contract also allows 404 (unknown template).
                 "positive_data_acceptance": {"enabled": True, "expected-statuses": [201, 404]},

@@ -2,28 +2,78 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
+import re
 import shlex
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from urllib.parse import quote, quote_plus
 
 MASK = "***"
 SECRET_HEADERS = frozenset({"x-api-key", "authorization", "cookie"})
+# A derived form shorter than this is too common a string to mask (it would mask prose).
+MIN_FORM = 6
+
+
+def _base64_forms(raw: bytes) -> set[str]:
+    """The key's base64 as it appears inside any base64 text: for each of the three alignments,
+    the characters that depend on the key alone (the edges mix with its neighbours)."""
+    forms = set()
+    for offset in range(3):
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            text = encode(b"\0" * offset + raw).decode()
+            head = (offset * 4 + 2) // 3
+            tail = len(text) - (((len(raw) + offset) % 3 and 4) or 0) - 1
+            core = text[head : max(head, tail)]
+            if len(core) >= MIN_FORM:
+                forms.add(core)
+    return forms
+
+
+def secret_forms(secret: str) -> tuple[set[str], set[str]]:
+    """(forms matched in any case, forms matched exactly) of one key: as sent, without the
+    `cc_` prefix, URL-encoded, and base64 (standard and URL-safe, any alignment)."""
+    caseless = {secret, secret.removeprefix("cc_"), quote(secret, safe=""), quote_plus(secret)}
+    exact = _base64_forms(secret.encode())
+    exact |= _base64_forms(secret.removeprefix("cc_").encode())
+    return {f for f in caseless if len(f) >= MIN_FORM}, exact
+
+
+@lru_cache(maxsize=32)
+def _pattern(secrets: tuple[str, ...]) -> re.Pattern[str] | None:
+    caseless: set[str] = set()
+    exact: set[str] = set()
+    for secret in secrets:
+        c, e = secret_forms(secret)
+        caseless |= c
+        exact |= e
+    # Longest first, so a key that contains another key is masked whole.
+    parts = [f"(?i:{re.escape(f)})" for f in sorted(caseless, key=len, reverse=True)]
+    parts += [re.escape(f) for f in sorted(exact, key=len, reverse=True)]
+    return re.compile("|".join(parts)) if parts else None
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
-    # Longest first, so a key that contains another key is masked whole.
-    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
-        text = text.replace(secret, MASK)
-    return text
+    """`text` with every form of every key masked (see `secret_forms`)."""
+    pattern = _pattern(tuple(sorted({s for s in secrets if s})))
+    return pattern.sub(MASK, text) if pattern is not None else text
 
 
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return {k: (MASK if k.lower() in SECRET_HEADERS else v) for k, v in headers.items()}
 
 
-def curl_line(method: str, url: str, headers: Mapping[str, str], body: bytes | str | None) -> str:
-    """A copy-pasteable curl command; the key is masked, so the reader substitutes their own."""
+def curl_line(
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    body: bytes | str | None,
+    key_var: str | None = None,
+) -> str:
+    """A copy-pasteable curl command. The key is never written: it is read from the variable
+    that holds it (`-H "x-api-key: $API_KEY"`), or masked when the suite sent a made-up key."""
     parts = ["curl", "-X", method.upper(), shlex.quote(url)]
     for name, value in redact_headers(headers).items():
         if name.lower() in (
@@ -34,6 +84,9 @@ def curl_line(method: str, url: str, headers: Mapping[str, str], body: bytes | s
             "accept",
         ):
             continue
+        if name.lower() == "x-api-key" and key_var:
+            parts += ["-H", f'"x-api-key: ${key_var}"']
+            continue
         parts += ["-H", shlex.quote(f"{name}: {value}")]
     if body is not None:
         text = body.decode("utf-8", "backslashreplace") if isinstance(body, bytes) else body
@@ -43,6 +96,8 @@ def curl_line(method: str, url: str, headers: Mapping[str, str], body: bytes | s
 
 def excerpt(body: bytes | str, limit: int = 500) -> str:
     text = body.decode("utf-8", "backslashreplace") if isinstance(body, bytes) else body
-    with contextlib.suppress(ValueError):
-        text = json.dumps(json.loads(text), ensure_ascii=False)
+    # Re-serialised on one line when small; a deep or huge body is shown as it came.
+    if len(text) < 100_000:
+        with contextlib.suppress(ValueError, RecursionError):
+            text = json.dumps(json.loads(text), ensure_ascii=False)
     return text if len(text) <= limit else text[:limit] + f"... ({len(text)} chars)"

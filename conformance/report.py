@@ -1,108 +1,142 @@
-"""The per-rule matrix: conformance.json and conformance.md, plus created.json and run.json."""
+"""Reports from typed outcomes: conformance.json (the data), conformance.md (for a person),
+created.json and run.json. One finding per broken rule leads; per-case detail follows."""
 
 from __future__ import annotations
 
 import json
-from collections import defaultdict
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from conformance.redact import redact
-from conformance.transport import Ledger
-from conformance.verdict import rule_text
+from conformance.document import target_operation
+from conformance.findings import Finding, Kind
+from conformance.ledger import Ledger
+from conformance.outcomes import TestResult
+from conformance.redact import excerpt, redact
+from conformance.rules import rule_text, rules
+from conformance.settings import Settings
+
+COUNTS = ("passed", "failed", "accepted", "transport", "not_tested", "off")
+_KIND_COUNT = {
+    Kind.PASSED: "passed",
+    Kind.FAILED: "failed",
+    Kind.ACCEPTED: "accepted",
+    Kind.TRANSPORT: "transport",
+    Kind.NOT_TESTED: "not_tested",
+    Kind.OFF: "off",
+}
 
 
-@dataclass
-class Outcome:
-    nodeid: str
-    rules: list[str]
-    outcome: str  # passed / failed / skipped / transport-error
-    reason: str = ""
-    curl: list[str] = field(default_factory=list)
-
-
-def curl_lines(text: str) -> list[str]:
-    """Curl lines of our messages (`request:  curl ...`) and of Schemathesis's (`Reproduce with`)."""
-    found = []
-    for line in text.splitlines():
-        bare = line.strip().lstrip("|").strip().removeprefix("request:").strip()
-        if bare.startswith("curl ") and bare not in found:
-            found.append(bare)
-    return found
-
-
-def clean_reason(text: str) -> str:
-    """The readable part of a failure: Schemathesis's own report without the traceback frames."""
-    start = text.find("Schemathesis found")
-    if start == -1:
-        return text
-    return "\n".join(line.strip().lstrip("|").rstrip() for line in text[start:].splitlines())
-
-
-def summarize(outcomes: list[Outcome]) -> dict[str, Any]:
-    rules: dict[str, dict[str, Any]] = defaultdict(
-        lambda: {
-            "cases": 0,
-            "passed": 0,
-            "failed": 0,
-            "accepted": 0,
-            "skipped": 0,
-            "transport_errors": 0,
-            "failures": [],
-            "skips": [],
+def finding_dict(finding: Finding, test: str) -> dict[str, Any]:
+    ex = finding.exchange
+    return {
+        "test": test,
+        "what": list(finding.what),
+        "hint": finding.hint,
+        "reproduce": ex.curl() if ex else None,
+        "response": {
+            "status": ex.status,
+            "content_type": ex.header("content-type"),
+            "body": excerpt(ex.response_body, 300),
         }
-    )
-    for out in outcomes:
-        for rule in out.rules or ["unclassified"]:
-            row = rules[rule]
-            row["cases"] += 1
-            key = {"transport-error": "transport_errors"}.get(out.outcome, out.outcome)
-            row[key] += 1
-            if out.outcome in ("failed", "transport-error", "accepted"):
-                row["failures"].append(
-                    {
-                        "test": out.nodeid,
-                        "reason": clean_reason(out.reason)[:2000],
-                        "curl": out.curl,
-                    }
-                )
-            elif out.outcome == "skipped" and out.reason not in row["skips"]:
-                row["skips"].append(out.reason)
-    return {rule: {"text": rule_text(rule), **row} for rule, row in sorted(rules.items())}
-
-
-def write_reports(
-    directory: Path,
-    outcomes: list[Outcome],
-    ledger: Ledger,
-    run: dict[str, Any],
-    secrets: list[str],
-) -> None:
-    directory.mkdir(parents=True, exist_ok=True)
-    matrix = summarize(outcomes)
-    totals = {
-        k: sum(r[k] for r in matrix.values())
-        for k in ("passed", "failed", "accepted", "skipped", "transport_errors")
+        if ex
+        else None,
     }
-    doc = {
+
+
+def verdict_of(row: dict[str, Any]) -> str:
+    if row["failed"]:
+        return "failed"
+    if row["transport"] or row["not_tested"]:
+        return "not tested"
+    if row["passed"] or row["accepted"]:
+        return "passed"
+    return "off" if row["off"] else "no case"
+
+
+_ORDER = {"failed": 0, "not tested": 1, "off": 2, "no case": 3, "passed": 4}
+
+
+def matrix(results: list[TestResult]) -> list[dict[str, Any]]:
+    """A row for every rule, failures first, then not tested, then passed."""
+    rows: dict[str, dict[str, Any]] = {
+        rid: {"rule": rid, "text": rule.text, "section": rule.section, "cases": 0}
+        | dict.fromkeys(COUNTS, 0)
+        | {"findings": [], "reasons": []}
+        for rid, rule in rules().items()
+    }
+
+    def row(rule: str) -> dict[str, Any]:
+        if rule not in rows:
+            rows[rule] = {"rule": rule, "text": rule_text(rule), "section": "", "cases": 0}
+            rows[rule] |= dict.fromkeys(COUNTS, 0) | {"findings": [], "reasons": []}
+        return rows[rule]
+
+    for result in results:
+        test = result.nodeid.split("::", 1)[-1]
+        if result.kind in (Kind.FAILED, Kind.ACCEPTED):
+            for rule in dict.fromkeys(f.rule for f in result.findings):
+                r = row(rule)
+                r["cases"] += 1
+                r[_KIND_COUNT[result.kind]] += 1
+                r["findings"] += [
+                    finding_dict(f, test) | {"accepted_by": result.accepted_by or None}
+                    for f in result.findings
+                    if f.rule == rule
+                ]
+            continue
+        for rule in result.declared:
+            r = row(rule)
+            r["cases"] += 1
+            r[_KIND_COUNT[result.kind]] += 1
+            if result.reason and result.reason not in r["reasons"]:
+                r["reasons"].append(result.reason)
+    ordered = sorted(rows.values(), key=lambda r: (_ORDER[verdict_of(r)], r["rule"]))
+    return [r | {"verdict": verdict_of(r)} for r in ordered]
+
+
+def _totals(results: list[TestResult]) -> dict[str, int]:
+    totals = dict.fromkeys(COUNTS, 0)
+    for result in results:
+        totals[_KIND_COUNT[result.kind]] += 1
+    return totals
+
+
+def build(results: list[TestResult], ledger: Ledger, run: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "operation": target_operation().label,
         "run": run,
         "requests": {
             "sent": ledger.sent,
             "throttled": ledger.throttled,
             "throttle_wait_s": round(ledger.throttle_wait, 1),
+            "pace_wait_s": round(ledger.pace_wait, 1),
             "transport_errors": ledger.transport_errors,
+            "campaigns_created": len(ledger.created),
+            "maybe_created": ledger.maybe_created,
         },
-        "totals": totals,
-        "rules": matrix,
+        "tests": _totals(results),
+        "rules": matrix(results),
     }
+
+
+def write_reports(
+    directory: Path,
+    results: list[TestResult],
+    ledger: Ledger,
+    run: dict[str, Any],
+    secrets: list[str],
+) -> None:
+    from conformance.markdown import markdown
+
+    directory.mkdir(parents=True, exist_ok=True)
+    doc = build(results, ledger, run)
+    run["requests"] = doc["requests"]["sent"]
+    run["campaigns_created"] = doc["requests"]["campaigns_created"]
+    run["pace_wait_s"] = doc["requests"]["pace_wait_s"]
     _write(directory / "conformance.json", json.dumps(doc, indent=2, ensure_ascii=False), secrets)
-    _write(directory / "conformance.md", _markdown(doc), secrets)
-    _write(
-        directory / "created.json",
-        json.dumps(ledger.created, indent=2, ensure_ascii=False),
-        secrets,
-    )
+    _write(directory / "conformance.md", markdown(doc), secrets)
+    created = {"campaigns": ledger.created, "maybe_created": ledger.maybe_created}
+    _write(directory / "created.json", json.dumps(created, indent=2, ensure_ascii=False), secrets)
     _write(directory / "run.json", json.dumps(run, indent=2), secrets)
 
 
@@ -110,39 +144,28 @@ def _write(path: Path, text: str, secrets: list[str]) -> None:
     path.write_text(redact(text, secrets), encoding="utf-8")
 
 
-def _markdown(doc: dict[str, Any]) -> str:
-    run, totals = doc["run"], doc["totals"]
-    lines = [
-        "# Conformance report: POST /v2/campaigns",
-        "",
-        f"Target `{run['target']}`, run `{run['run_id']}`, seed `{run['seed']}`, "
-        f"{doc['requests']['sent']} requests ({doc['requests']['throttled']} throttled, "
-        f"{len(doc['requests']['transport_errors'])} transport errors).",
-        "",
-        f"**{totals['passed']} passed, {totals['failed']} failed, {totals['accepted']} accepted "
-        f"(baseline), {totals['skipped']} skipped, "
-        f"{totals['transport_errors']} transport errors.**",
-        "",
-        "| rule | cases | passed | failed | accepted | skipped | transport |",
-        "|---|---:|---:|---:|---:|---:|---:|",
-    ]
-    for rule, row in doc["rules"].items():
-        lines.append(
-            f"| `{rule}` | {row['cases']} | {row['passed']} | {row['failed']} | {row['accepted']} | {row['skipped']} | {row['transport_errors']} |"
-        )
-    for rule, row in doc["rules"].items():
-        if not row["failures"] and not row["skips"]:
-            continue
-        lines += ["", f"## `{rule}`", "", f"> {row['text']}", ""]
-        for failure in row["failures"]:
-            first = failure["reason"].strip().splitlines()[:8]
-            lines += [
-                f"- **{failure['test']}**",
-                "",
-                "  ```",
-                *[f"  {line}" for line in first],
-                "  ```",
-            ]
-            lines += [f"  reproduce: `{c}`" for c in failure["curl"][:2]]
-        lines += [f"- skipped: {reason}" for reason in row["skips"]]
-    return "\n".join(lines) + "\n"
+def terminal_summary(
+    results: list[TestResult], ledger: Ledger, settings: Settings, stopped: str
+) -> list[str]:
+    """One line per broken rule, then what the run did, then where the reports are."""
+    rows = matrix(results)
+    failed = [r for r in rows if r["verdict"] == "failed"]
+    lines = []
+    for r in failed:
+        first = r["findings"][0]
+        lines.append(f"FAIL {r['rule']} ({r['failed']} case(s)): {'; '.join(first['what'])[:200]}")
+        lines.append(f"     {r['text']}")
+        if first["reproduce"]:
+            lines.append(f"     reproduce: {first['reproduce'][:400]}")
+    faults = len(ledger.transport_errors)
+    untested = [r["rule"] for r in rows if r["verdict"] == "not tested"]
+    lines.append(
+        f"conformance: {len(failed)} rule(s) broken, {len(untested)} not tested, "
+        f"{sum(r['verdict'] == 'passed' for r in rows)} passed; {ledger.sent} requests, "
+        f"{ledger.throttled} throttled, {faults} transport fault(s), "
+        f"{len(ledger.created)} campaign(s) created"
+    )
+    if stopped:
+        lines.append(f"stopped early: {stopped}; the rest is reported as not tested")
+    lines.append(f"reports: {settings.reports_dir}/conformance.md (seed {settings.seed})")
+    return lines

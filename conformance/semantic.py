@@ -12,18 +12,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from conformance.document import request_schema
+from conformance.document import request_schema, resolve, schema_at
+from conformance.httpwire import integer_value, parse_datetime, same_json
+from conformance.rules import fact
 
 UUID_RE = re.compile(
     r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z"
 )
 CLOCK_SKEW = timedelta(minutes=5)
-HANDLER_FIELDS = tuple(
-    f"{side}{part}"
-    for side in ("primary", "afterHours")
-    for part in ("HandlerKind", "RoutingConfigId", "AssistantId", "TerminalType", "TerminalNumber")
-)
-ECHOED_FIELDS = ("name", "description", "templateId", "maxConcurrentCalls", *HANDLER_FIELDS)
+# The echoed fields are a contract fact (openapi/rules.yaml), read by suite, server and selftests.
+ECHOED_FIELDS: tuple[str, ...] = tuple(fact("echoed"))
+HANDLER_FIELDS = tuple(f for f in ECHOED_FIELDS if f.startswith(("primary", "afterHours")))
 
 
 @dataclass
@@ -43,15 +42,6 @@ class Observation:
 
 
 Problems = list[str]
-
-
-def _same(sent: Any, got: Any) -> bool:
-    # 1.0 and 1 are the same JSON integer; true is not 1.
-    if isinstance(sent, bool) or isinstance(got, bool):
-        return sent is got
-    if isinstance(sent, int | float) and isinstance(got, int | float):
-        return sent == got
-    return type(sent) is type(got) and sent == got
 
 
 def status_is_draft(obs: Observation, memory: RunMemory) -> Problems:
@@ -78,7 +68,7 @@ def echoes_request_fields(obs: Observation, memory: RunMemory) -> Problems:
     for name in ECHOED_FIELDS:
         sent = obs.sent.get(name)
         got = obs.campaign.get(name)
-        if not _same(sent, got):
+        if not same_json(sent, got):
             problems.append(f"{name}: sent {sent!r}, response has {got!r}")
     return problems
 
@@ -117,19 +107,12 @@ def template_name_matches(obs: Observation, memory: RunMemory) -> Problems:
     return [] if name is None else [f"no templateId was sent but templateName is {name!r}"]
 
 
-def _when(value: Any) -> datetime | None:
-    try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
 def timestamps_are_sane(obs: Observation, memory: RunMemory) -> Problems:
     """semantic.timestamps: `createdAt <= updatedAt`; both within 5 minutes of the client's clock."""
-    created, updated = _when(obs.campaign.get("createdAt")), _when(obs.campaign.get("updatedAt"))
+    raw = obs.campaign.get("createdAt"), obs.campaign.get("updatedAt")
+    created, updated = parse_datetime(raw[0]), parse_datetime(raw[1])
     if created is None or updated is None:
-        return ["createdAt / updatedAt are not date-times"]
+        return [f"createdAt {raw[0]!r} / updatedAt {raw[1]!r}: not both RFC 3339 date-times"]
     problems = []
     if created > updated:
         problems.append(f"createdAt {created.isoformat()} is after updatedAt {updated.isoformat()}")
@@ -152,15 +135,24 @@ def client_is_stable(obs: Observation, memory: RunMemory) -> Problems:
     return []
 
 
-def _nonzero(value: Any, path: str) -> list[str]:
+def _nonzero(value: Any, schema: dict[str, Any], path: str) -> list[str]:
+    """The counts the document declares, zero by value; properties it does not declare are
+    allowed (the document says so) and are no counts of ours to judge."""
     if isinstance(value, dict):
-        return [p for k, v in value.items() for p in _nonzero(v, f"{path}.{k}")]
-    return [] if value == 0 and not isinstance(value, bool) else [f"{path} = {value!r}"]
+        props = schema.get("properties", {})
+        return [
+            p
+            for k, sub in props.items()
+            if k in value
+            for p in _nonzero(value[k], sub, f"{path}.{k}")
+        ]
+    return [] if integer_value(value) == 0 else [f"{path} = {value!r}"]
 
 
 def campaign_starts_empty(obs: Observation, memory: RunMemory) -> Problems:
     """semantic.empty: a new campaign has `customerStats` all zero, `tags == []`."""
-    problems = _nonzero(obs.campaign.get("customerStats"), "customerStats")
+    stats_schema = resolve(schema_at("Campaign"))["properties"]["customerStats"]
+    problems = _nonzero(obs.campaign.get("customerStats"), stats_schema, "customerStats")
     if obs.campaign.get("tags") != []:
         problems.append(f"tags = {obs.campaign.get('tags')!r}, expected []")
     return problems
@@ -181,7 +173,11 @@ SEMANTIC_CHECKS: tuple[Check, ...] = (
 
 
 def rule_of(check: Check) -> str:
+    """A check's rule is the id its docstring opens with (the docstring quotes the rule)."""
     return (check.__doc__ or "").split(":", 1)[0]
+
+
+SEMANTIC_RULES = tuple(dict.fromkeys(rule_of(c) for c in SEMANTIC_CHECKS))
 
 
 def run_semantic_checks(obs: Observation, memory: RunMemory) -> list[tuple[str, str]]:

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENT = ROOT / "openapi" / "campaigns.yaml"
-OPERATION_PATH = "/v2/campaigns"
+RULES_FILE = ROOT / "openapi" / "rules.yaml"
 # The vendor's production API: allowed when named explicitly, never a default.
 PRODUCTION_HOST = "api.carecycle.ai"
 
@@ -83,6 +83,8 @@ class Settings:
     max_requests: int | None = None
     max_time: float = 1800.0
     request_timeout: float = 10.0
+    # Response bodies are read up to this many decoded bytes; more is a transport fault.
+    max_body: int = 1_000_000
     transport_retries: int = 2
     seed: int = 0
     examples: int = 25
@@ -133,6 +135,7 @@ class Settings:
             max_requests=_int(env, "MAX_REQUESTS") or None,
             max_time=_float(env, "MAX_TIME", 1800.0),
             request_timeout=_float(env, "REQUEST_TIMEOUT", 10.0),
+            max_body=_int(env, "MAX_BODY", 1_000_000) or 1_000_000,
             transport_retries=_int(env, "TRANSPORT_RETRIES", 2) or 0,
             # A fixed default seed: `make test` must give the same verdict twice.
             seed=seed if seed is not None else 0,

@@ -1,15 +1,25 @@
-"""The target's preflight: one request that vets it before any test."""
+"""The target's preflight: one request that creates nothing and vets the target before any test.
+It stops the run in one line when what answers is not the API: unreachable, a redirect, a page
+that is not JSON, a success where the probe must be refused, a rejected key, a wrong path."""
 
 from __future__ import annotations
 
 from conformance.api import Api
+from conformance.document import target_operation
+from conformance.exchange import Exchange
+from conformance.findings import NotTested, TransportFault
+from conformance.httpwire import is_json_media
 from conformance.semantic import RunMemory
 from conformance.settings import Settings
-from conformance.transport import GuardedSession, Ledger, TransportFault
+from conformance.transport import GuardedSession, Ledger
 
 
 class PreflightError(Exception):
     """The target cannot be tested at all; the message is the one line the user sees."""
+
+
+class PreflightThrottled(PreflightError):
+    """The target answers only 429: nothing can be tested now."""
 
 
 def connect(settings: Settings, ledger: Ledger, memory: RunMemory | None = None) -> Api:
@@ -18,17 +28,38 @@ def connect(settings: Settings, ledger: Ledger, memory: RunMemory | None = None)
 
 
 def preflight(api: Api) -> None:
-    """One request that creates nothing (a body without `name`): a 422 means we can test."""
+    """A body without `name`: a 422 means we can test."""
     try:
         exchange = api.post({})
     except TransportFault as exc:
         raise PreflightError(f"target unreachable: {api.base_url} ({exc})") from None
-    if exchange.status in (401, 403):
+    except NotTested as exc:
+        raise PreflightThrottled(f"target only throttles: {exc}") from None
+    status, ctype = exchange.status, exchange.header("content-type")
+    said = f"{target_operation().label} with a body without `name` answered {status}"
+    if 300 <= status < 400:
+        location = exchange.header("location") or "<no Location>"
         raise PreflightError(
-            f"API_KEY rejected: POST {api.url} answered {exchange.status}; check API_KEY for {api.base_url}"
+            f"target redirects: {said} to {location}; redirects are never followed: "
+            "set BASE_URL to the API's own origin"
         )
-    if exchange.status in (404, 405):
+    if status in (401, 403):
+        raise PreflightError(f"API_KEY rejected: {said}; check API_KEY for {api.base_url}")
+    if status in (404, 405):
         raise PreflightError(
-            f"wrong path: POST {api.url} answered {exchange.status}; BASE_URL must be the API root "
-            "(the suite appends /v2/campaigns)"
+            f"wrong path: {said}; BASE_URL must be the API root "
+            f"(the suite appends {target_operation().path})"
         )
+    if status < 300 and not _looks_like_a_campaign(exchange):
+        raise PreflightError(
+            f"not the API: {said} as {ctype or 'no content type'}, expected a 422; check BASE_URL"
+        )
+
+
+def _looks_like_a_campaign(exchange: Exchange) -> bool:
+    """A 201 with a campaign is the API breaking a rule (a finding for the tests to make), not a
+    page that answers anything."""
+    body = exchange.json() if is_json_media(exchange.header("content-type")) else None
+    return (
+        exchange.status == 201 and isinstance(body, dict) and isinstance(body.get("campaign"), dict)
+    )

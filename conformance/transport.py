@@ -1,118 +1,47 @@
-"""One HTTP session for every request the suite sends: pacing, bounded retries, budget, ledger.
+"""One HTTP session for every request the suite sends: only the document's operation, to the
+configured origin, never a redirect; paced, counted and within the budget; a total deadline per
+request and a bounded read; retries only when the request never reached the target.
 
-Schemathesis cases are sent through the same session (`case.call(session=...)`), so the
-deterministic cases and the property-based ones share the budget and the rate-limit pacing.
+Schemathesis cases are sent through the same session (`case.call(session=...)`), so every
+request of the run is paced, counted and capped the same way.
 """
 
 from __future__ import annotations
 
-import json
+import http.client
 import math
+import threading
 import time
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
+import urllib3
 
-from conformance.redact import curl_line, excerpt, redact_headers
+from conformance.document import target_operation
+from conformance.exchange import Exchange
+from conformance.findings import NotTested, TransportFault
+from conformance.ledger import Ledger
 from conformance.settings import Settings
+from conformance.wire import TrackingAdapter, never_reached
 
 MAX_RETRY_AFTER = 65.0  # a 60-per-minute window never needs longer
 THROTTLE_RETRIES = 3
 
+__all__ = ["BudgetExhausted", "Exchange", "GuardedSession", "Ledger", "TransportFault"]
 
-class BudgetExhausted(Exception):
-    """MAX_REQUESTS or MAX_TIME reached: the rest of the run is skipped, not failed."""
-
-
-class TransportFault(Exception):
-    """Time-out, refused or reset connection, after the bounded retries."""
+# Every exception of the HTTP stack is a transport fault, never a conformance failure.
+HTTP_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError, http.client.HTTPException)
 
 
-@dataclass
-class Exchange:
-    """One request and its response, with the key already masked."""
-
-    method: str
-    url: str
-    request_headers: dict[str, str]
-    request_body: bytes | None
-    status: int
-    response_headers: dict[str, str]
-    response_body: bytes
-    elapsed: float
-
-    @classmethod
-    def from_response(cls, response: requests.Response) -> Exchange:
-        req = response.request
-        body = req.body.encode() if isinstance(req.body, str) else req.body
-        return cls(
-            method=req.method or "POST",
-            url=req.url or "",
-            request_headers=redact_headers(dict(req.headers)),
-            request_body=body,
-            status=response.status_code,
-            response_headers=dict(response.headers),
-            response_body=response.content,
-            elapsed=response.elapsed.total_seconds(),
-        )
-
-    def json(self) -> Any:
-        """The parsed body, or None when it is not JSON."""
-        return self._parsed
-
-    @cached_property
-    def _parsed(self) -> Any:
-        # Parsed once: a verdict reads the body for the status, the schema, the code and the echo.
-        try:
-            return json.loads(self.response_body)
-        except ValueError:
-            return None
-
-    def curl(self) -> str:
-        return curl_line(self.method, self.url, self.request_headers, self.request_body)
-
-    def describe(self) -> str:
-        ctype = self.response_headers.get("content-type", "<none>")
-        return (
-            f"request:  {self.curl()}\n"
-            f"response: {self.status} ({ctype}) {excerpt(self.response_body)}"
-        )
+class BudgetExhausted(NotTested):
+    """MAX_REQUESTS or MAX_TIME reached: the rest of the run is not tested, not failed."""
 
 
-@dataclass
-class Ledger:
-    """What the run did, for the reports: counts, waits, faults and created campaigns."""
-
-    sent: int = 0
-    by_test: Counter[str] = field(default_factory=Counter)
-    throttled: int = 0
-    throttle_wait: float = 0.0
-    transport_errors: list[dict[str, str]] = field(default_factory=list)
-    created: list[dict[str, Any]] = field(default_factory=list)
-    current_test: str = "<setup>"
-
-    def record(self, response: requests.Response) -> None:
-        self.sent += 1
-        self.by_test[self.current_test] += 1
-        if response.status_code == 201:
-            try:
-                campaign = response.json().get("campaign") or {}
-            except (ValueError, AttributeError):
-                return
-            if isinstance(campaign, dict) and campaign.get("id"):
-                self.created.append(
-                    {
-                        "id": campaign.get("id"),
-                        "name": campaign.get("name"),
-                        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                        "test": self.current_test,
-                    }
-                )
+class RefusedRequest(RuntimeError):
+    """The suite tried to send something other than the document's operation to the target."""
 
 
 class GuardedSession(requests.Session):
@@ -122,9 +51,16 @@ class GuardedSession(requests.Session):
         super().__init__()
         self.settings = settings
         self.ledger = ledger
-        self.started = time.monotonic()
+        self.started = ledger.started
         self._last_sent = 0.0
         self._raw_429 = False
+        self.last_exchange: Exchange | None = None
+        op = target_operation()
+        self._method = op.method.upper()
+        self._allowed = urlsplit((settings.base_url or "") + op.path)
+        self._adapter = TrackingAdapter()
+        self.mount("http://", self._adapter)
+        self.mount("https://", self._adapter)
         # Pacing only protects real targets; the embedded server is never throttled by default.
         self._interval = (
             60.0 / settings.rate_limit
@@ -142,55 +78,146 @@ class GuardedSession(requests.Session):
         finally:
             self._interval, self._raw_429 = saved
 
-    def _guard_budget(self) -> None:
+    def remaining(self) -> float:
+        return self.settings.max_time - (time.monotonic() - self.started)
+
+    def _guard(self, request: requests.PreparedRequest) -> None:
+        url = urlsplit(request.url or "")
+        allowed = self._allowed
+        if request.method != self._method or (url.scheme, url.netloc, url.path) != (
+            allowed.scheme,
+            allowed.netloc,
+            allowed.path,
+        ):
+            raise RefusedRequest(
+                f"refused to send {request.method} {url.path}: only {self._method} "
+                f"{allowed.path} on the configured origin"
+            )
         limit = self.settings.max_requests
         if limit is not None and self.ledger.sent >= limit:
             raise BudgetExhausted(f"request budget MAX_REQUESTS={limit} reached")
-        if time.monotonic() - self.started > self.settings.max_time:
+        if self.remaining() <= 0:
             raise BudgetExhausted(f"time budget MAX_TIME={self.settings.max_time:g}s reached")
 
     def _pace(self) -> None:
         wait = self._last_sent + self._interval - time.monotonic()
         if wait > 0:
+            self.ledger.pace_wait += wait
             time.sleep(wait)
         self._last_sent = time.monotonic()
 
+    def idle_for(self, seconds: float) -> None:
+        """Wait until `seconds` have passed since this session's last request (a fresh window
+        for a fixed or a sliding rate limit); within MAX_TIME, or not tested."""
+        if not self._last_sent:
+            return
+        wait = self._last_sent + seconds - time.monotonic()
+        if wait <= 0:
+            return
+        if wait >= self.remaining():
+            raise BudgetExhausted(
+                f"waiting {wait:.0f}s for a fresh rate-limit window would pass MAX_TIME"
+            )
+        self.ledger.pace_wait += wait
+        time.sleep(wait)
+
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        if kwargs.get("timeout") is None:
-            kwargs["timeout"] = self.settings.request_timeout
+        # Never follow a redirect: a 3xx comes back to the check as it is (a finding), and the
+        # key is never sent to another origin.
+        kwargs["allow_redirects"] = False
+        kwargs["stream"] = True
+        kwargs.pop("timeout", None)
         for throttle_try in range(THROTTLE_RETRIES + 1):
-            response = self._send_with_transport_retries(request, **kwargs)
-            if response.status_code != 429 or self._raw_429 or throttle_try == THROTTLE_RETRIES:
+            response = self._send_with_retries(request, **kwargs)
+            if response.status_code != 429 or self._raw_429:
                 return response
             self.ledger.throttled += 1
             wait = _retry_after(response)
+            if throttle_try == THROTTLE_RETRIES:
+                raise NotTested(f"target kept throttling: {THROTTLE_RETRIES + 1} 429s in a row")
+            if wait >= self.remaining():
+                raise NotTested(
+                    f"target throttled; waiting {wait:g}s would pass MAX_TIME={self.settings.max_time:g}s"
+                )
             self.ledger.throttle_wait += wait
             time.sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _send_with_transport_retries(
+    def _send_with_retries(
         self, request: requests.PreparedRequest, **kwargs: Any
     ) -> requests.Response:
         attempts = self.settings.transport_retries + 1
         for attempt in range(attempts):
-            self._guard_budget()
+            self._guard(request)
             self._pace()
             try:
-                response = super().send(request, **kwargs)
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                reason = type(exc).__name__
-                self.ledger.transport_errors.append(
-                    {"test": self.ledger.current_test, "url": request.url or "", "reason": reason}
-                )
+                response = self._send_once(request, **kwargs)
+            except TransportFault as fault:
+                reached = not never_reached(fault.__cause__)
+                if reached:
+                    self.ledger.sent += 1
+                    self.ledger.uncertain(request)
+                self.ledger.fault(request.url or "", str(fault))
+                # A request that may have reached the target (a time-out, a reset after sending)
+                # is never retried: a POST may have created a campaign.
+                if reached:
+                    raise
                 if attempt + 1 == attempts:
                     raise TransportFault(
-                        f"{reason} talking to {request.url} after {attempts} attempt(s)"
-                    ) from None
-                time.sleep(min(2.0**attempt * 0.5, 5.0))
+                        f"{fault} after {attempts} attempt(s)"
+                    ) from fault.__cause__
+                time.sleep(min(2.0**attempt * 0.5, 5.0, max(self.remaining(), 0)))
                 continue
             self.ledger.record(response)
+            self.last_exchange = Exchange.from_response(response)
             return response
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _send_once(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        """One exchange within a total deadline (connect, headers and body together), the body
+        read up to the cap, decompression included."""
+        timeout = self.settings.request_timeout
+        deadline = min(timeout, max(self.remaining(), 0.01))
+        fired = threading.Event()
+
+        def cut() -> None:
+            fired.set()
+            self._adapter.cut()
+
+        timer = threading.Timer(deadline, cut)
+        timer.daemon = True
+        timer.start()
+        try:
+            response = super().send(request, timeout=(deadline, deadline), **kwargs)
+            response._content = self._read_capped(response)
+        except TransportFault:
+            raise
+        except (*HTTP_ERRORS, OSError) as exc:
+            if fired.is_set():
+                if deadline < timeout:
+                    raise BudgetExhausted(
+                        f"time budget MAX_TIME={self.settings.max_time:g}s reached during a request"
+                    ) from exc
+                raise TransportFault(
+                    f"no complete answer within REQUEST_TIMEOUT={timeout:g}s ({request.url})"
+                ) from exc
+            raise TransportFault(f"{type(exc).__name__} talking to {request.url}") from exc
+        finally:
+            timer.cancel()
+        return response
+
+    def _read_capped(self, response: requests.Response) -> bytes:
+        cap = self.settings.max_body
+        chunks, size = [], 0
+        for chunk in response.iter_content(chunk_size=64 * 1024):
+            size += len(chunk)
+            if size > cap:
+                response.close()
+                raise TransportFault(
+                    f"response body over the MAX_BODY={cap} byte cap (decoded) from {response.url}"
+                )
+            chunks.append(chunk)
+        return b"".join(chunks)
 
 
 def _seconds(value: Any) -> float | None:
@@ -205,7 +232,7 @@ def _retry_after(response: requests.Response) -> float:
     """Seconds to wait after a 429: the body's retryAfter, else the header, else 1; bounded,
     since a hostile or broken value must not stall or crash the run."""
     body: Any = None
-    with suppress(ValueError, AttributeError):
+    with suppress(ValueError, AttributeError, RecursionError):
         body = response.json().get("retryAfter")
     seconds = _seconds(body)
     if seconds is None:

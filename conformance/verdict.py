@@ -1,15 +1,15 @@
-"""Turning an exchange into a verdict, with failure messages a person can act on."""
+"""Turning an exchange into a verdict: findings that quote the rule and say what broke it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, NoReturn
 
-import pytest
-
-from conformance.document import documented_statuses, request_schema, schema_errors
-from conformance.rules import RULES
-from conformance.semantic import Observation, RunMemory, now, run_semantic_checks
-from conformance.transport import Exchange
+from conformance.document import documented_statuses, schema_errors
+from conformance.exchange import Exchange
+from conformance.findings import ConformanceFailure, Finding, judged
+from conformance.httpwire import is_json_media
+from conformance.semantic import SEMANTIC_RULES, Observation, RunMemory, now, run_semantic_checks
 
 ERROR_CODES = {
     401: "UNAUTHORIZED",
@@ -21,40 +21,38 @@ ERROR_CODES = {
 }
 
 
-def rule_text(rule: str) -> str:
-    if rule in RULES:
-        return RULES[rule]
-    if rule.startswith("request."):
-        prop = request_schema()["properties"].get(rule.removeprefix("request."), {})
-        return f"request table, `{rule.removeprefix('request.')}`: {prop.get('description', '')}"
-    return rule
-
-
 def fail(
-    rule: str, problems: list[str] | str, exchange: Exchange | None = None, hint: str = ""
+    rule: str, problems: Iterable[str] | str, exchange: Exchange | None = None, hint: str = ""
 ) -> NoReturn:
-    """Fail the test with the rule quoted, what broke it, the request as curl and the response."""
-    lines = [f"[{rule}] {rule_text(rule)}"]
-    problems = [problems] if isinstance(problems, str) else problems
-    lines += [f"  - {p}" for p in problems]
-    if hint:
-        lines.append(f"  hint: {hint}")
-    if exchange is not None:
-        lines.append(exchange.describe())
-    pytest.fail("\n".join(lines), pytrace=False)
+    """Raise one finding: the rule, what broke it, the exchange."""
+    what = (problems,) if isinstance(problems, str) else tuple(problems)
+    raise ConformanceFailure([Finding(rule, what, exchange, hint)])
+
+
+def undocumented_status(exchange: Exchange) -> list[str]:
+    if exchange.status in documented_statuses():
+        return []
+    if 300 <= exchange.status < 400:
+        where = exchange.header("location") or "<no Location>"
+        return [
+            f"redirect {exchange.status} to {where}: no redirect is in the contract (not followed)"
+        ]
+    return [f"status {exchange.status} is not part of the contract"]
 
 
 def conformance_problems(exchange: Exchange) -> list[str]:
     """What breaks `response.documented`: an undocumented status, non-JSON, a body off-schema."""
-    if exchange.status not in documented_statuses():
-        return [f"status {exchange.status} is not part of the contract"]
-    ctype = exchange.response_headers.get("content-type", "")
-    if ctype.split(";")[0].strip().lower() != "application/json":
+    problems = undocumented_status(exchange)
+    if problems:
+        return problems
+    ctype = exchange.header("content-type")
+    if not is_json_media(ctype):
         return [f"content type {ctype or '<none>'!r} is not application/json"]
-    body = exchange.json()
-    if body is None and exchange.response_body.strip() != b"null":
-        return ["body is not JSON"]
-    return [f"schema ({exchange.status}): {e}" for e in schema_errors(exchange.status, body)]
+    if exchange.not_json:
+        return [exchange.not_json]
+    return [
+        f"schema ({exchange.status}): {e}" for e in schema_errors(exchange.status, exchange.json())
+    ]
 
 
 INTERNALS = (
@@ -71,34 +69,66 @@ def leaked_internals(exchange: Exchange) -> list[str]:
     such text: it is what the client sent.)"""
     if exchange.status < 400:
         return []
-    text = exchange.response_body.decode("utf-8", "replace")
+    text = exchange.response_body[:200_000].decode("utf-8", "replace")
     return [f"body carries internals: {marker!r}" for marker in INTERNALS if marker in text]
 
 
+def error_code_problems(exchange: Exchange) -> list[str]:
+    """response.error-code: the code of the status (400: any non-empty code)."""
+    body = exchange.json()
+    if exchange.status < 400 or not isinstance(body, dict):
+        return []
+    code = body.get("code")
+    wanted = ERROR_CODES.get(exchange.status)
+    if wanted is None:
+        ok = isinstance(code, str) and code != ""
+        return (
+            []
+            if ok
+            else [f"status {exchange.status} carries code {code!r}, expected a non-empty code"]
+        )
+    return (
+        []
+        if code == wanted
+        else [f"status {exchange.status} carries code {code!r}, expected {wanted!r}"]
+    )
+
+
 def expect_status(exchange: Exchange, expected: int | set[int], rule: str, hint: str = "") -> None:
-    """The status the contract assigns, then a documented, well-formed body for it."""
+    """The status the contract assigns, then the error code of that status, then a documented,
+    well-formed body. A fault (5xx) or an undocumented status is its own rule's finding, whatever
+    the case expected: one defect, one rule."""
     wanted = {expected} if isinstance(expected, int) else expected
+    judged("robustness.no-5xx", "response.documented", "response.error-code")
     leaks = leaked_internals(exchange)
     if leaks:
         fail("robustness.no-5xx", leaks, exchange)
+    if exchange.status >= 500 and exchange.status not in wanted:
+        fail(
+            "robustness.no-5xx",
+            f"expected status {_shown(wanted)}, got {exchange.status}",
+            exchange,
+        )
+    undocumented = undocumented_status(exchange)
+    if undocumented:
+        fail("response.documented", undocumented, exchange)
     if exchange.status not in wanted:
-        shown = " or ".join(str(s) for s in sorted(wanted))
-        fail(rule, f"expected status {shown}, got {exchange.status}", exchange, hint)
+        fail(rule, f"expected status {_shown(wanted)}, got {exchange.status}", exchange, hint)
+    codes = error_code_problems(exchange)
+    if codes:
+        fail("response.error-code", codes, exchange)
     problems = conformance_problems(exchange)
     if problems:
         fail("response.documented", problems, exchange)
-    code = ERROR_CODES.get(exchange.status)
-    body = exchange.json()
-    if code and isinstance(body, dict) and body.get("code") != code:
-        fail(
-            "response.error-code",
-            f"status {exchange.status} carries code {body.get('code')!r}, expected {code!r}",
-            exchange,
-        )
+
+
+def _shown(wanted: set[int]) -> str:
+    return " or ".join(str(s) for s in sorted(wanted))
 
 
 def expect_error_path(exchange: Exchange, field: str, rule: str) -> None:
     """A 422 for a body with one broken field lists an error whose path starts with that field."""
+    judged("validation.errors")
     body = exchange.json() or {}
     errors = body.get("errors") if isinstance(body, dict) else None
     paths = [e.get("path") for e in errors or [] if isinstance(e, dict)]
@@ -106,6 +136,22 @@ def expect_error_path(exchange: Exchange, field: str, rule: str) -> None:
         fail(
             "validation.errors", f"no error path starts with {field!r}; paths: {paths!r}", exchange
         )
+
+
+def semantic_findings(
+    sent: dict[str, Any],
+    campaign: dict[str, Any],
+    memory: RunMemory,
+    key_label: str,
+    exchange: Exchange | None,
+) -> list[Finding]:
+    """One finding per broken semantic rule, with every problem of that rule."""
+    obs = Observation(sent=sent, campaign=campaign, key_label=key_label, sent_at=now())
+    grouped: dict[str, list[str]] = {}
+    judged(*SEMANTIC_RULES)
+    for rule, problem in run_semantic_checks(obs, memory):
+        grouped.setdefault(rule, []).append(problem)
+    return [Finding(rule, tuple(problems), exchange) for rule, problems in grouped.items()]
 
 
 def expect_campaign(
@@ -119,8 +165,7 @@ def expect_campaign(
     """A 201 whose campaign says what the contract says it must about `sent`."""
     expect_status(exchange, 201, rule, hint)
     campaign = exchange.json()["campaign"]
-    obs = Observation(sent=sent, campaign=campaign, key_label=key_label, sent_at=now())
-    broken = run_semantic_checks(obs, memory)
-    if broken:
-        fail(broken[0][0], [f"[{r}] {p}" for r, p in broken], exchange, hint)
+    findings = semantic_findings(sent, campaign, memory, key_label, exchange)
+    if findings:
+        raise ConformanceFailure(findings)
     return campaign

@@ -9,9 +9,10 @@ import json
 import subprocess
 import sys
 
+from conformance.document import target_operation
 from conformance.matrix import build_matrix
 from conformance.redact import curl_line
-from conformance.settings import OPERATION_PATH, ROOT, ConfigError, Settings, name_prefix
+from conformance.settings import ROOT, ConfigError, Settings, name_prefix
 
 
 def main() -> int:
@@ -23,11 +24,11 @@ def main() -> int:
     base = settings.base_url or "http://127.0.0.1:<embedded>"
     headers = {"x-api-key": "***", "Content-Type": "application/json"}
     cases = build_matrix(name_prefix())
-    print(f"# boundary matrix: {len(cases)} requests to POST {base}{OPERATION_PATH}")
+    print(f"# boundary matrix: {len(cases)} requests to POST {base}{target_operation().path}")
     for case in cases:
         body = json.dumps(case.body, ensure_ascii=False)
         print(f"\n# {case.id}: expect {case.expect} [{case.rule}] {'; '.join(case.notes)}")
-        print(curl_line("POST", base + OPERATION_PATH, headers, body))
+        print(curl_line("POST", base + target_operation().path, headers, body, "API_KEY"))
     collected = subprocess.run(
         [
             sys.executable,

@@ -1,0 +1,116 @@
+"""One request and its response, as every check and report sees it (the key already masked)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import requests
+from requests.structures import CaseInsensitiveDict
+
+from conformance.httpwire import header
+from conformance.redact import curl_line, excerpt, redact_headers
+
+# JSON nested deeper than this is "not JSON (too deep)": Python's parser would recurse past its
+# stack, and no body of the contract comes near it.
+MAX_JSON_DEPTH = 200
+
+
+class _TooDeep(ValueError):
+    pass
+
+
+def _depth_ok(raw: bytes) -> bool:
+    """Bracket depth of a JSON text, strings skipped; cheap, and run before the parser."""
+    depth, in_string, escaped = 0, False, False
+    for byte in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return False
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return True
+
+
+def parse_json(raw: bytes) -> tuple[Any, str]:
+    """(value, "") for a JSON body; (None, why) when it is not JSON."""
+    if not _depth_ok(raw):
+        return None, f"body is not JSON (too deep: nested more than {MAX_JSON_DEPTH} levels)"
+    try:
+        return json.loads(raw), ""
+    except RecursionError:
+        return None, "body is not JSON (too deep)"
+    except ValueError:
+        return None, "body is not JSON"
+
+
+@dataclass
+class Exchange:
+    method: str
+    url: str
+    request_headers: dict[str, str]
+    request_body: bytes | None
+    status: int
+    response_headers: CaseInsensitiveDict[str]
+    response_body: bytes
+    elapsed: float
+    # The variable whose key was sent (API_KEY...), None for no key or a made-up one.
+    key_var: str | None = "API_KEY"
+
+    @classmethod
+    def from_response(cls, response: requests.Response) -> Exchange:
+        req = response.request
+        body = req.body.encode() if isinstance(req.body, str) else req.body
+        return cls(
+            method=req.method or "POST",
+            url=req.url or "",
+            request_headers=redact_headers(dict(req.headers)),
+            request_body=body,
+            status=response.status_code,
+            response_headers=CaseInsensitiveDict(response.headers),
+            response_body=response.content,
+            elapsed=response.elapsed.total_seconds(),
+        )
+
+    def header(self, name: str) -> str | None:
+        return header(self.response_headers, name)
+
+    def json(self) -> Any:
+        """The parsed body, or None when it is not JSON (see `not_json`)."""
+        return self._parsed[0]
+
+    @property
+    def not_json(self) -> str:
+        """Why the body is not JSON, or "" when it is (a literal `null` included)."""
+        return self._parsed[1]
+
+    @cached_property
+    def _parsed(self) -> tuple[Any, str]:
+        # Parsed once: a verdict reads the body for the status, the schema, the code and the echo.
+        return parse_json(self.response_body)
+
+    def curl(self) -> str:
+        return curl_line(
+            self.method, self.url, self.request_headers, self.request_body, self.key_var
+        )
+
+    def describe(self) -> str:
+        ctype = self.header("content-type") or "<none>"
+        location = self.header("location")
+        where = f" Location: {location}" if location else ""
+        return (
+            f"request:  {self.curl()}\n"
+            f"response: {self.status} ({ctype}){where} {excerpt(self.response_body)}"
+        )
