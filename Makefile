@@ -12,7 +12,7 @@ export REPORTS_DIR
 # The target. Without BASE_URL the embedded reference server runs on a free loopback port.
 export BASE_URL API_KEY TEMPLATE_ID FORBIDDEN_API_KEY OTHER_API_KEY RATE_LIMIT
 # Budgets and generation.
-export MAX_REQUESTS MAX_TIME REQUEST_TIMEOUT TRANSPORT_RETRIES SEED EXAMPLES DERANDOMIZE
+export MAX_REQUESTS MAX_TIME REQUEST_TIMEOUT TRANSPORT_RETRIES MAX_BODY SEED EXAMPLES DERANDOMIZE DEPTH
 
 # pytest caches its assertion-rewritten modules (Schemathesis's, hundreds of them) as bytecode;
 # without the cache every run recompiles them, about a second each time.
@@ -20,7 +20,26 @@ unexport PYTHONDONTWRITEBYTECODE
 
 PYTEST_REPORTS = --junitxml=$(REPORTS_DIR)/junit.xml --html=$(REPORTS_DIR)/report.html --self-contained-html
 
-.PHONY: test selftest lint serve plan gate nightly bench mutation clean
+.PHONY: help test selftest lint serve plan gate nightly bench mutation clean
+
+# make exits 2 whenever a command fails; the suite's own status (README, "Exit statuses") is
+# printed on the last line and kept in reports/run.json.
+SUITE_STATUS = status=$$?; [ $$status -eq 0 ] || echo "conformance suite exit status $$status (see README, Exit statuses; reports/run.json)"; exit $$status
+# The gates run against a real target: in CI, a missing BASE_URL secret is a stop, never a
+# silent run against the embedded reference server.
+NEED_TARGET = if [ -n "$$CI" ] && [ -z "$$BASE_URL" ]; then echo "$@: BASE_URL is not set (CI): the gate tests a real target; set the BASE_URL secret"; exit 8; fi
+
+help:
+	@echo "make test       the conformance suite (embedded reference server unless BASE_URL is set)"
+	@echo "make selftest   the project's own tests, then the mutation check (defects and variants)"
+	@echo "make gate       pre-release gate: fixed seed, derandomized, lean (<= 150 requests)"
+	@echo "make nightly    deep exploration: random seed (printed), DEPTH=nightly, <= 1000 requests"
+	@echo "make plan       the requests and campaigns each part will spend; sends nothing"
+	@echo "make serve      the reference server in the foreground (PORT=8000)"
+	@echo "make lint | bench | mutation | clean"
+	@echo "variables: BASE_URL API_KEY TEMPLATE_ID FORBIDDEN_API_KEY OTHER_API_KEY RATE_LIMIT"
+	@echo "           MAX_REQUESTS MAX_TIME REQUEST_TIMEOUT TRANSPORT_RETRIES MAX_BODY SEED EXAMPLES"
+	@echo "           DERANDOMIZE DEPTH BASELINE REPORTS_DIR (see README)"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (PYTHON=$(PYTHON))")'
@@ -33,7 +52,7 @@ $(NODE_STAMP): package.json
 	@touch $@
 
 test: $(STAMP)
-	$(PY) -m pytest tests/conformance $(PYTEST_REPORTS)
+	@$(PY) -m pytest tests/conformance $(PYTEST_REPORTS); $(SUITE_STATUS)
 
 selftest: $(STAMP)
 	$(PY) -m pytest tests/selftest
@@ -55,14 +74,16 @@ serve: $(STAMP)
 plan: $(STAMP)
 	$(PY) -m tooling.plan
 
-# Pre-release gate: fixed seed, derandomized, fails on any finding not in the baseline.
+# Pre-release gate: fixed seed, derandomized, lean; fails on any finding not in the baseline.
 gate: $(STAMP)
-	SEED=$${SEED:-20261126} DERANDOMIZE=1 $(PY) -m pytest tests/conformance $(PYTEST_REPORTS)
+	@$(NEED_TARGET)
+	@SEED=$${SEED:-20261126} DERANDOMIZE=1 $(PY) -m pytest tests/conformance $(PYTEST_REPORTS); $(SUITE_STATUS)
 
-# Nightly: a larger random budget; the seed is printed and recorded in reports/run.json.
+# Nightly: the deep exploration; the seed is printed and recorded in reports/run.json.
 nightly: $(STAMP)
-	SEED=$${SEED:-$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')} EXAMPLES=$${EXAMPLES:-200} \
-		$(PY) -m pytest tests/conformance $(PYTEST_REPORTS)
+	@$(NEED_TARGET)
+	@SEED=$${SEED:-$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}; echo "nightly seed $$SEED"; \
+		SEED=$$SEED DEPTH=nightly $(PY) -m pytest tests/conformance $(PYTEST_REPORTS); $(SUITE_STATUS)
 
 bench: $(STAMP)
 	$(PY) -m tooling.bench

@@ -42,8 +42,10 @@ class Finding:
     def render(self) -> str:
         from conformance.rules import rule_text
 
-        lines = [f"[{self.rule}] {rule_text(self.rule)}"]
-        lines += [f"  - {w}" for w in self.what]
+        # What broke first (the line CI shows as the failure message), then the rule, quoted.
+        first, *rest = self.what or ("",)
+        lines = [f"[{self.rule}] {first}", f"  rule: {rule_text(self.rule)}"]
+        lines += [f"  - {w}" for w in rest]
         if self.hint:
             lines.append(f"  hint: {self.hint}")
         if self.exchange is not None:

@@ -7,9 +7,10 @@ a server through it. Outcomes are read from typed objects (`ConformanceFailure`,
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, suppress
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,7 +32,7 @@ from conformance.outcomes import TestResult
 from conformance.redact import redact
 from conformance.report import terminal_summary, write_reports
 from conformance.semantic import RunMemory
-from conformance.settings import ConfigError, Settings
+from conformance.settings import KEY_VARIABLES, ConfigError, Settings
 from conformance.target import PreflightError, PreflightThrottled, connect, preflight
 from conformance.terminal import RedactingFile
 from conformance.transport import Ledger
@@ -94,8 +95,8 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     """Redaction at the last step: whatever pytest, Hypothesis or Schemathesis print goes
     through a writer that masks every form of every key."""
-    with suppress(ConfigError):
-        RUN.extra_secrets = Settings.from_env().secrets()
+    # Every key given, valid configuration or not: a stop message must not leak one either.
+    RUN.extra_secrets = [v.strip() for k in KEY_VARIABLES if (v := os.environ.get(k, "")).strip()]
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
         writer = reporter._tw
@@ -155,10 +156,14 @@ def limited_api(target: Settings, pytestconfig: pytest.Config) -> Api:
     return RUN.api
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    # Before any fixture: a module fixture's requests count against the test that needs it.
+    RUN.ledger.current_test = item.nodeid
+    JUDGED.clear()
+
+
 @pytest.fixture(autouse=True)
 def _budget_gate(request: pytest.FixtureRequest) -> None:
-    RUN.ledger.current_test = request.node.nodeid
-    JUDGED.clear()
     if RUN.stopped:
         raise NotTested(RUN.stopped)
 
@@ -231,16 +236,29 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
         rep.sections = [(name, redact(content, secrets)) for name, content in rep.sections]
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    settings = RUN.settings or _settings_or_none()
-    if settings is None:
-        return
+    # tryfirst: the exit status and JUnit's properties are set before JUnit writes its file.
+    if RUN.settings is None and not RUN.setup_error:
+        return  # not a conformance run (the selftests)
+    settings = RUN.settings or Settings.reports_only()
     status = exitstatus
-    if RUN.results or RUN.setup_error:
+    if exitstatus not in (2, 3, 4):  # interrupted, internal error, usage error: pytest's own
         status = outcomes.exit_status(RUN.results, RUN.setup_error)
         if RUN.setup_error and exitstatus == outcomes.NOT_TESTED:
             status = outcomes.NOT_TESTED
         session.exitstatus = status
+    xml = getattr(session.config, "_xml", None)  # pytest's JUnit writer, when --junitxml is on
+    if xml is not None:
+        target = "embedded reference server" if settings.embedded_origin else settings.base_url
+        for name, value in (
+            ("target", target),
+            ("run_id", settings.run_id),
+            ("seed", settings.seed),
+            ("exit_status", status),
+            ("requests", RUN.ledger.sent),
+        ):
+            xml.add_global_property(name, str(value))
     run = {
         "run_id": settings.run_id,
         "seed": settings.seed,
@@ -260,13 +278,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     }
     write_reports(settings.reports_dir, RUN.results, RUN.ledger, run, RUN.secrets())
     RUN.stack.close()
-
-
-def _settings_or_none() -> Settings | None:
-    try:
-        return Settings.from_env()
-    except ConfigError:
-        return None
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

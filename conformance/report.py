@@ -101,6 +101,18 @@ def _totals(results: list[TestResult]) -> dict[str, int]:
     return totals
 
 
+def by_part(ledger: Ledger) -> dict[str, dict[str, int]]:
+    """Requests and campaigns per test module (the suite's parts), for the cost in run.json."""
+    parts: dict[str, dict[str, int]] = {}
+    for test, count in ledger.by_test.items():
+        part = test.split("::", 1)[0].rsplit("/", 1)[-1].removesuffix(".py")
+        parts.setdefault(part, {"requests": 0, "campaigns": 0})["requests"] += count
+    for campaign in ledger.created:
+        part = campaign["test"].split("::", 1)[0].rsplit("/", 1)[-1].removesuffix(".py")
+        parts.setdefault(part, {"requests": 0, "campaigns": 0})["campaigns"] += 1
+    return parts
+
+
 def build(results: list[TestResult], ledger: Ledger, run: dict[str, Any]) -> dict[str, Any]:
     return {
         "operation": target_operation().label,
@@ -112,6 +124,7 @@ def build(results: list[TestResult], ledger: Ledger, run: dict[str, Any]) -> dic
             "pace_wait_s": round(ledger.pace_wait, 1),
             "transport_errors": ledger.transport_errors,
             "campaigns_created": len(ledger.created),
+            "by_part": by_part(ledger),
             "maybe_created": ledger.maybe_created,
         },
         "tests": _totals(results),
@@ -133,6 +146,7 @@ def write_reports(
     run["requests"] = doc["requests"]["sent"]
     run["campaigns_created"] = doc["requests"]["campaigns_created"]
     run["pace_wait_s"] = doc["requests"]["pace_wait_s"]
+    run["by_part"] = doc["requests"]["by_part"]
     _write(directory / "conformance.json", json.dumps(doc, indent=2, ensure_ascii=False), secrets)
     _write(directory / "conformance.md", markdown(doc), secrets)
     created = {"campaigns": ledger.created, "maybe_created": ledger.maybe_created}

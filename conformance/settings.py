@@ -38,6 +38,18 @@ def mark_name(name: str, prefix: str, max_length: int) -> str:
     return name
 
 
+# Per depth: examples per generation mode (negative; positive cases get an eighth, since each
+# creates a campaign), and the default request budget.
+DEPTHS: dict[str, dict[str, int | None]] = {
+    "gate": {"examples": 25, "max_requests": None},
+    "nightly": {"examples": 200, "max_requests": 1000},
+}
+
+
+# The variables that hold keys: never printed, in any form.
+KEY_VARIABLES = ("API_KEY", "FORBIDDEN_API_KEY", "OTHER_API_KEY")
+
+
 class ConfigError(ValueError):
     """A configuration mistake the user must fix; its message is one actionable line."""
 
@@ -87,6 +99,9 @@ class Settings:
     max_body: int = 1_000_000
     transport_retries: int = 2
     seed: int = 0
+    # gate: the lean default (the matrix proves the edges; a small seeded property share);
+    # nightly: the deep exploration (coverage phase, many examples, a larger request budget).
+    depth: str = "gate"
     examples: int = 25
     derandomize: bool = False
     run_id: str = RUN_ID
@@ -112,6 +127,12 @@ class Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
 
     @classmethod
+    def reports_only(cls) -> Settings:
+        """Where reports go when the configuration itself was refused (a setup stop)."""
+        raw = os.environ.get("REPORTS_DIR", "").strip()
+        return cls(base_url=None, api_key=None, reports_dir=Path(raw) if raw else ROOT / "reports")
+
+    @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
         base_url = env.get("BASE_URL", "").strip().rstrip("/") or None
@@ -124,7 +145,17 @@ class Settings:
                 )
             if api_key is None:
                 raise ConfigError("API_KEY is required when BASE_URL is set")
+        elif api_key is not None:
+            # No silent fallback: a key for a real target with no target named is a mistake,
+            # not a request to test the embedded reference server.
+            raise ConfigError(
+                "API_KEY is set but BASE_URL is not: set BASE_URL to the target's API root "
+                "(the embedded reference server runs only when neither is set)"
+            )
         seed = _int(env, "SEED")
+        depth = env.get("DEPTH", "").strip().lower() or "gate"
+        if depth not in DEPTHS:
+            raise ConfigError(f"DEPTH must be one of {', '.join(DEPTHS)}, got {depth!r}")
         return cls(
             base_url=base_url,
             api_key=api_key,
@@ -132,14 +163,15 @@ class Settings:
             forbidden_api_key=env.get("FORBIDDEN_API_KEY", "").strip() or None,
             other_api_key=env.get("OTHER_API_KEY", "").strip() or None,
             rate_limit=_int(env, "RATE_LIMIT") or None,
-            max_requests=_int(env, "MAX_REQUESTS") or None,
             max_time=_float(env, "MAX_TIME", 1800.0),
             request_timeout=_float(env, "REQUEST_TIMEOUT", 10.0),
             max_body=_int(env, "MAX_BODY", 1_000_000) or 1_000_000,
             transport_retries=_int(env, "TRANSPORT_RETRIES", 2) or 0,
             # A fixed default seed: `make test` must give the same verdict twice.
             seed=seed if seed is not None else 0,
-            examples=_int(env, "EXAMPLES", 25) or 25,
+            depth=depth,
+            examples=_int(env, "EXAMPLES", DEPTHS[depth]["examples"]) or DEPTHS[depth]["examples"],
+            max_requests=_int(env, "MAX_REQUESTS") or DEPTHS[depth]["max_requests"],
             derandomize=env.get("DERANDOMIZE", "").strip().lower() not in ("", "0", "false", "no"),
             baseline=Path(env["BASELINE"])
             if env.get("BASELINE", "").strip()
