@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +35,20 @@ class Api:
             "FORBIDDEN_API_KEY": self.settings.forbidden_api_key,
             "OTHER_API_KEY": self.settings.other_api_key,
         }.get(label)
+
+    def key_for(self, how: str) -> tuple[str | None, str | None]:
+        """(variable, literal key) for a table's `key`: a configured variable, or a mangled key."""
+        if how in ("API_KEY", "FORBIDDEN_API_KEY", "OTHER_API_KEY"):
+            return how, None
+        main = self.settings.api_key or ""
+        literal = {
+            "none": None,
+            "empty": "",
+            "without-prefix": main.removeprefix("cc_"),
+            "case-folded": main.upper() if main.upper() != main else main.lower(),
+            "unknown": "cc_" + secrets.token_hex(12),
+        }[how]
+        return None, literal
 
     def post(
         self,

@@ -1,16 +1,17 @@
-"""Authentication, tenancy and the order of decisions."""
+"""Authentication, tenancy and the order of decisions (the probes are data: conformance/cases)."""
 
 from __future__ import annotations
 
-import secrets
+import json
+from typing import Any
 
 import pytest
 
 from conformance.api import Api
+from conformance.cases import table
 from conformance.verdict import expect_status
 
 pytestmark = pytest.mark.auth
-MALFORMED = b'{"name": '
 
 
 def valid(api: Api) -> dict:
@@ -24,18 +25,10 @@ def need(api: Api, *labels: str) -> None:
 
 
 @pytest.mark.rule("auth.unauthorized")
-@pytest.mark.parametrize("how", ["missing", "empty", "without-prefix", "upper-case", "unknown"])
-def test_bad_key_is_401(api: Api, how: str) -> None:
-    main = api.settings.api_key or ""
-    literal = {
-        "missing": None,
-        "empty": "",
-        "without-prefix": main.removeprefix("cc_"),
-        # A key is a secret compared byte for byte: its case-folded twin is an unknown key.
-        "upper-case": main.upper() if main.upper() != main else main.lower(),
-        "unknown": "cc_" + secrets.token_hex(12),
-    }
-    exchange = api.post(valid(api), key=None, api_key=literal[how])
+@pytest.mark.parametrize("probe", [pytest.param(p, id=p["id"]) for p in table("bad_keys")])
+def test_bad_key_is_401(api: Api, probe: dict[str, Any]) -> None:
+    _, literal = api.key_for(probe["key"])
+    exchange = api.post(valid(api), key=None, api_key=literal)
     expect_status(exchange, 401, "auth.unauthorized")
 
 
@@ -52,40 +45,19 @@ def test_other_clients_template_is_404(api: Api) -> None:
     expect_status(api.post(body, key="OTHER_API_KEY"), 404, "auth.tenant")
 
 
-# Each probe breaks two rules at once; the contract's order says which one answers.
-ORDER_PROBES = [
-    ("no-key+invalid-body", "auth.before-body", None, {"name": ""}, None, 401),
-    ("no-key+malformed", "auth.before-body", None, None, MALFORMED, 401),
-    ("unknown-key+invalid-body", "auth.before-body", "unknown", {"name": None}, None, 401),
-    ("forbidden+invalid-body", "order", "FORBIDDEN_API_KEY", {"name": ""}, None, 403),
-    ("not-json+invalid-body", "order", "API_KEY", None, b'{"name": ""}', 400),
-    (
-        "invalid-body+unknown-template",
-        "order",
-        "API_KEY",
-        {"name": "", "templateId": "no-such-template"},
-        None,
-        422,
-    ),
-]
-
-
 @pytest.mark.parametrize(
-    ("rule", "key", "body", "raw", "expected"),
-    [pytest.param(*p[1:], id=p[0], marks=pytest.mark.rule(p[1])) for p in ORDER_PROBES],
+    "probe",
+    [pytest.param(p, id=p["id"], marks=pytest.mark.rule(p["rule"])) for p in table("order")],
 )
-def test_order_of_decisions(
-    api: Api, rule: str, key: str | None, body: dict | None, raw: bytes | None, expected: int
-) -> None:
-    literal = "cc_" + secrets.token_hex(12) if key == "unknown" else None
-    if key == "FORBIDDEN_API_KEY":
-        need(api, key)
-    content_type = "text/plain" if expected == 400 else "application/json"
-    kwargs = {"raw": raw} if raw is not None else {"body": body}
+def test_order_of_decisions(api: Api, probe: dict[str, Any]) -> None:
+    variable, literal = api.key_for(probe["key"])
+    if variable:
+        need(api, variable)
+    raw = probe["raw"].encode() if "raw" in probe else json.dumps(probe["body"]).encode()
     exchange = api.post(
-        **kwargs,
-        key=None if literal or key is None else key,
+        raw=raw,
+        key=variable,
         api_key=literal,
-        content_type=content_type,
+        content_type=probe.get("content_type", "application/json"),
     )
-    expect_status(exchange, expected, rule)
+    expect_status(exchange, probe["expect"], probe["rule"])

@@ -1,0 +1,23 @@
+"""Table-shaped cases as data (`probes.yaml`, its format in `probes.schema.json`)."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+PROBES = HERE / "probes.yaml"
+SCHEMA = HERE / "probes.schema.json"
+
+
+@cache
+def probes() -> dict[str, list[dict[str, Any]]]:
+    with PROBES.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def table(name: str) -> list[dict[str, Any]]:
+    return probes()[name]
