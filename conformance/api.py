@@ -23,6 +23,8 @@ class Api:
     settings: Settings
     base_url: str
     memory: RunMemory = field(default_factory=RunMemory)
+    # Exchanges the preflight already made, for the test that judges them (no request twice).
+    prefetched: dict[str, tuple[dict[str, Any], Exchange]] = field(default_factory=dict)
 
     @property
     def url(self) -> str:

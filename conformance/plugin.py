@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +19,7 @@ import pytest
 from conformance import outcomes
 from conformance.api import Api
 from conformance.baseline import Accepted
+from conformance.cost import describe, estimate
 from conformance.findings import (
     JUDGED,
     CannotJudge,
@@ -33,13 +34,33 @@ from conformance.redact import redact
 from conformance.report import terminal_summary, write_reports
 from conformance.semantic import RunMemory
 from conformance.settings import KEY_VARIABLES, ConfigError, Settings
-from conformance.target import PreflightError, PreflightThrottled, connect, preflight
+from conformance.target import (
+    PreflightError,
+    PreflightThrottled,
+    connect,
+    optional_checks,
+    preflight,
+    vet_optional,
+)
 from conformance.terminal import RedactingFile
 from conformance.transport import Ledger
 
 # Budget goes to the deterministic cases first; the property-based tests get the rest, and the
 # rate-limit check (which exhausts the quota) runs last.
 ORDER = ("boundary", "auth", "semantic", "robustness", "contract", "rate_limit")
+PROGRESS_EVERY = 10.0
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """`--collect-only` (how `make plan` asks): the cost of each part, nothing sent."""
+    if not session.config.option.collectonly or not RUN.items:
+        return
+    try:
+        settings = Settings.from_env()
+    except ConfigError:
+        return
+    print("planned cost per part (requests and campaigns at most, before throttling):")
+    print("\n".join(describe(estimate(RUN.items, settings), settings)))
 
 
 @dataclass
@@ -56,6 +77,7 @@ class Run:
     api: Api | None = None
     started: float = field(default_factory=time.time)
     extra_secrets: list[str] = field(default_factory=list)
+    items: list[pytest.Item] = field(default_factory=list)
 
     def secrets(self) -> list[str]:
         own = self.settings.secrets() if self.settings else []
@@ -131,11 +153,62 @@ def target(pytestconfig: pytest.Config) -> Settings:
     RUN.api = connect(settings, RUN.ledger, RUN.memory)
     try:
         preflight(RUN.api)
+        if not settings.embedded_origin:  # the harness's keys are right by construction
+            vet_optional(RUN.api)
     except PreflightThrottled as exc:
         _stop(f"preflight: {exc}", outcomes.NOT_TESTED)
-    except PreflightError as exc:
+    except (PreflightError, TransportFault, NotTested) as exc:
         _stop(f"preflight: {exc}", outcomes.SETUP_ERROR)
+    _announce(pytestconfig, settings)
+    RUN.api.session.on_request = _progress(pytestconfig)
     return settings
+
+
+def _say(config: pytest.Config, *lines: str) -> None:
+    """Lines on the terminal from inside a test (past pytest's capture), redacted like the rest."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    if reporter is None or capture is None:
+        return
+    with capture.global_and_fixture_disabled():
+        reporter.ensure_newline()
+        for line in lines:
+            reporter.write_line(line)
+
+
+def _announce(config: pytest.Config, settings: Settings) -> None:
+    """The start: what is tested, at what pace, with which optional checks, at what cost."""
+    target = "embedded reference server" if settings.embedded_origin else settings.base_url
+    pace = (
+        f"paced at RATE_LIMIT={settings.rate_limit}/min"
+        if settings.rate_limit and not settings.embedded_origin
+        else "not paced (no RATE_LIMIT)"
+    )
+    _say(
+        config,
+        f"conformance: target {target}, {pace}, depth {settings.depth}, seed {settings.seed}",
+        "optional: " + "; ".join(optional_checks(settings)),
+        "planned cost (at most, before throttling):",
+        *describe(estimate(RUN.items, settings), settings),
+    )
+
+
+def _progress(config: pytest.Config) -> Callable[[], None]:
+    """A line at least every 10 s during long tests (a paced run, the property tests)."""
+    last = [time.monotonic()]
+
+    def tick() -> None:
+        now = time.monotonic()
+        if now - last[0] < PROGRESS_EVERY:
+            return
+        last[0] = now
+        test = RUN.ledger.current_test.split("::", 1)[-1]
+        _say(
+            config,
+            f"  ... {RUN.ledger.sent} requests, {now - RUN.ledger.started:.0f} s elapsed, in {test}",
+        )
+
+    return tick
 
 
 @pytest.fixture(scope="session")
@@ -168,11 +241,12 @@ def _budget_gate(request: pytest.FixtureRequest) -> None:
         raise NotTested(RUN.stopped)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     def rank(item: pytest.Item) -> int:
         return next((i for i, m in enumerate(ORDER) if item.get_closest_marker(m)), len(ORDER))
 
     items.sort(key=rank)
+    RUN.items = list(items)
     for item in items:
         RUN.declared[item.nodeid] = tuple(m.args[0] for m in item.iter_markers("rule"))
 

@@ -63,3 +63,44 @@ def _looks_like_a_campaign(exchange: Exchange) -> bool:
     return (
         exchange.status == 201 and isinstance(body, dict) and isinstance(body.get("campaign"), dict)
     )
+
+
+def optional_checks(settings: Settings) -> list[str]:
+    """Which optional checks are on, and for the others the variable that would turn them on."""
+    inputs = (
+        ("403 check", settings.forbidden_api_key, "FORBIDDEN_API_KEY"),
+        ("client/tenant/per-key checks", settings.other_api_key, "OTHER_API_KEY"),
+        ("template checks", settings.template_id, "TEMPLATE_ID"),
+        ("rate-limit check", settings.rate_limit or settings.embedded_origin, "RATE_LIMIT"),
+    )
+    return [f"{name} {'on' if value else f'off ({var} not set)'}" for name, value, var in inputs]
+
+
+def vet_optional(api: Api) -> None:
+    """One cheap request per optional input, so a bad one reads as a bad input, not as a server
+    failure. The template probe is a campaign the template check then judges (no extra cost)."""
+    settings = api.settings
+    if settings.other_api_key and settings.other_api_key == settings.api_key:
+        raise PreflightError("OTHER_API_KEY equals API_KEY: it must be a key of another client")
+    if settings.forbidden_api_key:
+        status = api.post({}, key="FORBIDDEN_API_KEY").status
+        if status == 401:
+            raise PreflightError(
+                "FORBIDDEN_API_KEY is not a key the target knows (401): check the variable "
+                "(if it is right, the target answers 401 where the contract says 403)"
+            )
+    if settings.other_api_key:
+        status = api.post({}, key="OTHER_API_KEY").status
+        if status in (401, 403):
+            raise PreflightError(
+                f"OTHER_API_KEY rejected ({status}): it must be a key of another client that "
+                "may create campaigns"
+            )
+    if settings.template_id:
+        body = {"name": settings.name_prefix + "template", "templateId": settings.template_id}
+        exchange = api.post(body)
+        if exchange.status == 404:
+            raise PreflightError(
+                f"TEMPLATE_ID {settings.template_id} names no template of API_KEY's client (404)"
+            )
+        api.prefetched["template"] = (body, exchange)

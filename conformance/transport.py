@@ -12,7 +12,7 @@ import http.client
 import math
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
 from urllib.parse import urlsplit
@@ -55,6 +55,7 @@ class GuardedSession(requests.Session):
         self._last_sent = 0.0
         self._raw_429 = False
         self.last_exchange: Exchange | None = None
+        self.on_request: Callable[[], None] | None = None  # progress, after each request
         op = target_operation()
         self._method = op.method.upper()
         self._allowed = urlsplit((settings.base_url or "") + op.path)
@@ -170,6 +171,8 @@ class GuardedSession(requests.Session):
                 continue
             self.ledger.record(response)
             self.last_exchange = Exchange.from_response(response)
+            if self.on_request is not None:
+                self.on_request()
             return response
         raise AssertionError("unreachable")  # pragma: no cover
 

@@ -1,0 +1,58 @@
+"""What a run will spend before it sends anything: requests and campaigns per part, and the
+wall time the pace alone sets (the target's rate limit is the cost, not CPU)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pytest
+
+from conformance.settings import Settings
+
+
+def part_of(item: pytest.Item) -> str:
+    return item.nodeid.split("::", 1)[0].rsplit("/", 1)[-1].removesuffix(".py")
+
+
+def item_cost(item: pytest.Item, settings: Settings) -> tuple[int, int]:
+    """(requests, campaigns) one test will spend, from its `cost` marker or its case."""
+    marker = item.get_closest_marker("cost")
+    if marker is not None:
+        return marker.kwargs.get("requests", 1), marker.kwargs.get("campaigns", 0)
+    name = getattr(item, "originalname", item.name)
+    if name == "test_negative":
+        # The examples phase adds the document's examples; the coverage phase is nightly only.
+        # A generated "invalid" body the document in fact allows is created: allow a couple.
+        return settings.examples + 2, 2
+    if name == "test_positive":
+        share = settings.examples if settings.depth == "nightly" else max(1, settings.examples // 8)
+        return share + 2, share + 2
+    case = getattr(item, "callspec", None)
+    expect = getattr(case.params.get("case"), "expect", None) if case else None
+    return 1, 1 if expect == 201 else 0
+
+
+def estimate(items: Iterable[pytest.Item], settings: Settings) -> dict[str, tuple[int, int]]:
+    parts: dict[str, tuple[int, int]] = {"preflight": (1, 0)}
+    for item in items:
+        requests, campaigns = item_cost(item, settings)
+        if item.get_closest_marker("rate_limit") and not settings.rate_limit:
+            continue  # off without RATE_LIMIT (the embedded sibling is not the target)
+        r, c = parts.get(part_of(item), (0, 0))
+        parts[part_of(item)] = (r + requests, c + campaigns)
+    if settings.rate_limit:
+        r, c = parts.get("test_rate_limit", (0, 0))
+        parts["test_rate_limit"] = (r + settings.rate_limit, c)  # the burst of N+1
+    return parts
+
+
+def describe(parts: dict[str, tuple[int, int]], settings: Settings) -> list[str]:
+    requests = sum(r for r, _ in parts.values())
+    campaigns = sum(c for _, c in parts.values())
+    rate = settings.rate_limit or 60
+    lines = [f"  {name:<18} {r:>5} requests {c:>4} campaigns" for name, (r, c) in parts.items()]
+    lines.append(
+        f"  {'total':<18} {requests:>5} requests {campaigns:>4} campaigns; "
+        f"at {rate}/min the pace alone takes about {requests * 60 / rate:.0f} s"
+    )
+    return lines
