@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import regress
+
 from conformance.document import request_schema
 from conformance.rules import request_rule
 
@@ -44,23 +46,19 @@ class MatrixCase:
     hint: str = ""
 
 
-def ecma_pattern(pattern: str) -> re.Pattern[str]:
-    """JSON Schema patterns are ECMA-262: `$` never matches before a trailing newline, so each
-    `$` anchor (outside a character class, unescaped) becomes Python's `\\Z`."""
-    out, in_class, escaped = [], False, False
-    for char in pattern:
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif char == "[":
-            in_class = True
-        elif char == "]":
-            in_class = False
-        elif char == "$" and not in_class:
-            char = "\\Z"
-        out.append(char)
-    return re.compile("".join(out))
+class EcmaPattern:
+    """A JSON Schema pattern with ECMA-262 semantics (a real ECMA engine, `regress`): `$` never
+    matches before a trailing newline, unlike Python's `re`."""
+
+    def __init__(self, pattern: str) -> None:
+        self._regex = regress.Regex(pattern)
+
+    def search(self, value: str) -> regress.Match | None:
+        return self._regex.find(value)
+
+
+def ecma_pattern(pattern: str) -> EcmaPattern:
+    return EcmaPattern(pattern)
 
 
 def _types(schema: dict[str, Any]) -> list[str]:
