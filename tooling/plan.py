@@ -1,7 +1,6 @@
-"""`make plan`: the requests the deterministic boundary matrix would send, as curl lines.
-
-Sends nothing. The other deterministic tests (auth, robustness, semantic) are listed by name.
-"""
+"""`make plan`: the requests the boundary matrix would send, as curl lines, the other tests by
+name, and the requests and campaigns each part will spend with the wall time the pace sets at
+RATE_LIMIT (60/min when unset). Sends nothing."""
 
 from __future__ import annotations
 
@@ -37,8 +36,6 @@ def main() -> int:
             "tests/conformance",
             "--collect-only",
             "-q",
-            "-m",
-            "semantic or auth or robustness or rate_limit",
             "-p",
             "no:cacheprovider",
         ],
@@ -47,12 +44,13 @@ def main() -> int:
         text=True,
         check=False,
     )
-    tests = [line for line in collected.stdout.splitlines() if "::" in line]
-    print(
-        f"\n# other deterministic tests ({len(tests)}; some send two requests or need optional keys):"
-    )
+    lines = collected.stdout.splitlines()
+    tests = [line for line in lines if "::" in line and "test_boundary" not in line]
+    print(f"\n# other tests ({len(tests)}; some need optional keys):")
     print("\n".join(f"#   {t}" for t in tests))
-    print("\n# then the property-based tests (Schemathesis) with the remaining budget")
+    # The engine prints the cost of each part at collection (nothing is sent).
+    start = next((i for i, line in enumerate(lines) if line.startswith("planned cost")), len(lines))
+    print("\n# " + "\n# ".join(line for line in lines[start:] if line.strip() and "::" not in line))
     return 0
 
 
