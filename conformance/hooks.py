@@ -25,3 +25,9 @@ def pytest_conformance_embedded_target(settings: Settings, stack: ExitStack) -> 
 @hookspec(firstresult=True)
 def pytest_conformance_limited_target(settings: Settings, stack: ExitStack) -> Settings | None:  # type: ignore[empty-body]
     """A sibling of an embedded target that enforces a known rate limit, or None."""
+
+
+@hookspec(firstresult=True)
+def pytest_conformance_reproduce_note(settings: Settings) -> str | None:  # type: ignore[empty-body]
+    """For a target that is gone after the run (an embedded one): how to bring it back, so the
+    reproduce lines can be replayed."""

@@ -30,6 +30,8 @@ def markdown(doc: dict[str, Any]) -> str:
     lines += ["", "## Findings", ""]
     if not failed:
         lines.append("None.")
+    elif run.get("reproduce_note"):
+        lines += [f"To replay: {run['reproduce_note']}.", ""]
     for r in failed:
         first = r["findings"][0]
         lines += [

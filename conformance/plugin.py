@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,16 +20,14 @@ import pytest
 from conformance import outcomes
 from conformance.api import Api
 from conformance.baseline import Accepted
+from conformance.classify import classify
 from conformance.cost import describe, estimate
 from conformance.findings import (
     JUDGED,
-    CannotJudge,
-    ConformanceFailure,
-    Finding,
-    Kind,
     NotTested,
     TransportFault,
 )
+from conformance.narration import announce, progress
 from conformance.outcomes import TestResult
 from conformance.redact import redact
 from conformance.report import terminal_summary, write_reports
@@ -38,7 +37,6 @@ from conformance.target import (
     PreflightError,
     PreflightThrottled,
     connect,
-    optional_checks,
     preflight,
     vet_optional,
 )
@@ -48,7 +46,6 @@ from conformance.transport import Ledger
 # Budget goes to the deterministic cases first; the property-based tests get the rest, and the
 # rate-limit check (which exhausts the quota) runs last.
 ORDER = ("boundary", "auth", "semantic", "robustness", "contract", "rate_limit")
-PROGRESS_EVERY = 10.0
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -85,21 +82,6 @@ class Run:
 
 
 RUN = Run()
-
-
-def _find(exc: BaseException | None, kind: type[BaseException]) -> list[BaseException]:
-    """Every `kind` in an exception's cause, context or group (Hypothesis wraps failures)."""
-    seen: set[int] = set()
-    todo, found = [exc], []
-    while todo:
-        cur = todo.pop()
-        if cur is None or id(cur) in seen:
-            continue
-        seen.add(id(cur))
-        if isinstance(cur, kind):
-            found.append(cur)
-        todo += [cur.__cause__, cur.__context__, *getattr(cur, "exceptions", ())]
-    return found
 
 
 def _stop(message: str, status: int) -> None:
@@ -159,56 +141,9 @@ def target(pytestconfig: pytest.Config) -> Settings:
         _stop(f"preflight: {exc}", outcomes.NOT_TESTED)
     except (PreflightError, TransportFault, NotTested) as exc:
         _stop(f"preflight: {exc}", outcomes.SETUP_ERROR)
-    _announce(pytestconfig, settings)
-    RUN.api.session.on_request = _progress(pytestconfig)
+    announce(pytestconfig, settings, RUN.items)
+    RUN.api.session.on_request = progress(pytestconfig, RUN.ledger)
     return settings
-
-
-def _say(config: pytest.Config, *lines: str) -> None:
-    """Lines on the terminal from inside a test (past pytest's capture), redacted like the rest."""
-    reporter = config.pluginmanager.get_plugin("terminalreporter")
-    capture = config.pluginmanager.get_plugin("capturemanager")
-    if reporter is None or capture is None:
-        return
-    with capture.global_and_fixture_disabled():
-        reporter.ensure_newline()
-        for line in lines:
-            reporter.write_line(line)
-
-
-def _announce(config: pytest.Config, settings: Settings) -> None:
-    """The start: what is tested, at what pace, with which optional checks, at what cost."""
-    target = "embedded reference server" if settings.embedded_origin else settings.base_url
-    pace = (
-        f"paced at RATE_LIMIT={settings.rate_limit}/min"
-        if settings.rate_limit and not settings.embedded_origin
-        else "not paced (no RATE_LIMIT)"
-    )
-    _say(
-        config,
-        f"conformance: target {target}, {pace}, depth {settings.depth}, seed {settings.seed}",
-        "optional: " + "; ".join(optional_checks(settings)),
-        "planned cost (at most, before throttling):",
-        *describe(estimate(RUN.items, settings), settings),
-    )
-
-
-def _progress(config: pytest.Config) -> Callable[[], None]:
-    """A line at least every 10 s during long tests (a paced run, the property tests)."""
-    last = [time.monotonic()]
-
-    def tick() -> None:
-        now = time.monotonic()
-        if now - last[0] < PROGRESS_EVERY:
-            return
-        last[0] = now
-        test = RUN.ledger.current_test.split("::", 1)[-1]
-        _say(
-            config,
-            f"  ... {RUN.ledger.sent} requests, {now - RUN.ledger.started:.0f} s elapsed, in {test}",
-        )
-
-    return tick
 
 
 @pytest.fixture(scope="session")
@@ -251,56 +186,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         RUN.declared[item.nodeid] = tuple(m.args[0] for m in item.iter_markers("rule"))
 
 
-def _classify(
-    item: pytest.Item, call: pytest.CallInfo[Any], rep: pytest.TestReport
-) -> TestResult | None:
-    declared = RUN.declared.get(item.nodeid, ())
-    exc = call.excinfo.value if call.excinfo else None
-    if not_tested := _find(exc, NotTested):
-        if not RUN.stopped:
-            RUN.stopped = str(not_tested[0])
-        rep.outcome = "skipped"
-        rep.longrepr = (str(item.path), 0, f"Skipped: not tested: {not_tested[0]}")
-        return TestResult(item.nodeid, declared, Kind.NOT_TESTED, reason=str(not_tested[0]))
-    if unjudged := _find(exc, CannotJudge):
-        rep.outcome = "skipped"
-        rep.longrepr = (str(item.path), 0, f"Skipped: not tested: {unjudged[0]}")
-        return TestResult(item.nodeid, declared, Kind.NOT_TESTED, reason=str(unjudged[0]))
-    failures = _find(exc, ConformanceFailure)
-    if (faults := _find(exc, TransportFault)) and not failures:
-        return TestResult(item.nodeid, declared, Kind.TRANSPORT, reason=str(faults[0]))
-    if rep.failed:
-        findings: list[Finding] = [f for cf in failures for f in cf.findings]  # type: ignore[attr-defined]
-        if not findings:
-            # A check that raised something of its own: counted against the test's rules.
-            what = f"the check stopped on {type(exc).__name__}: {str(exc)[:300]}"
-            findings = [Finding(rule, (what,)) for rule in declared or ("response.documented",)]
-        test = item.nodeid.split("::", 1)[-1]
-        entry = RUN.accepted.covers(findings, test)
-        if entry is not None:
-            rep.outcome = "skipped"
-            rep.wasxfail = f"accepted deviation {entry.id}: {entry.extra.get('reason')}"
-            return TestResult(
-                item.nodeid, declared, Kind.ACCEPTED, tuple(findings), accepted_by=entry.id
-            )
-        return TestResult(item.nodeid, declared, Kind.FAILED, tuple(findings))
-    if rep.skipped:
-        reason = rep.longrepr[2] if isinstance(rep.longrepr, tuple) else str(rep.longrepr)
-        return TestResult(item.nodeid, declared, Kind.OFF, reason=reason.removeprefix("Skipped: "))
-    if call.when == "call":
-        return TestResult(
-            item.nodeid, tuple(dict.fromkeys((*declared, *sorted(JUDGED)))), Kind.PASSED
-        )
-    return None
-
-
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Iterator[None]:
     # tryfirst: the outermost wrapper, so what others rewrote is redacted after them.
     outcome = yield
     rep = outcome.get_result()
     if RUN.settings is not None and item.nodeid in RUN.declared:
-        result = _classify(item, call, rep)
+        result = classify(RUN, item, call, rep)
         if result is not None:
             RUN.results.append(result)
     secrets = RUN.secrets()
@@ -344,6 +236,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         "exit_meaning": outcomes.EXIT_MEANING.get(status, "see pytest's exit codes"),
         "setup_error": RUN.setup_error or None,
         "not_covered": RUN.stopped or None,
+        "reproduce_note": session.config.hook.pytest_conformance_reproduce_note(settings=settings),
         "baseline": {
             "file": str(settings.baseline),
             "accepted": sorted(RUN.accepted.used),
@@ -354,13 +247,37 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     RUN.stack.close()
 
 
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    settings = RUN.settings
-    if settings is None:
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The last step for files: JUnit and HTML are written by their own plugins from reports we
+    redacted; whatever they added of their own is masked here, before anyone reads them."""
+    secrets = RUN.secrets()
+    if not secrets or (RUN.settings is None and not RUN.setup_error):
         return
-    for line in terminal_summary(RUN.results, RUN.ledger, settings, RUN.stopped):
-        terminalreporter.write_line(line)
-    for entry in RUN.accepted.stale():
-        terminalreporter.write_line(
-            f"baseline: entry {entry.id} ({entry.check} / {entry.signature}) no longer reproduces: stale"
-        )
+    for option in ("xmlpath", "htmlpath"):
+        path = getattr(config.option, option, None)
+        if path and Path(path).is_file():
+            text = Path(path).read_text(encoding="utf-8", errors="replace")
+            masked = redact(text, secrets)
+            if masked != text:
+                Path(path).write_text(masked, encoding="utf-8")
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_terminal_summary(terminalreporter: Any) -> Iterator[None]:
+    """One finding per broken rule first; pytest's per-case detail follows."""
+    settings = RUN.settings
+    if settings is not None:
+        terminalreporter.section("conformance findings, one per broken rule", sep="=")
+        for line in terminal_summary(RUN.results, RUN.ledger, settings, RUN.stopped):
+            terminalreporter.write_line(line)
+        note = terminalreporter.config.hook.pytest_conformance_reproduce_note(settings=settings)
+        if note and any(r.findings for r in RUN.results):
+            terminalreporter.write_line(f"reproduce: {note}")
+        for entry in RUN.accepted.stale():
+            terminalreporter.write_line(
+                f"baseline: entry {entry.id} ({entry.check} / {entry.signature}) no longer reproduces: stale"
+            )
+    elif RUN.setup_error:
+        terminalreporter.write_line(f"stopped: {RUN.setup_error}")
+    return (yield)

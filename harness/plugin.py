@@ -59,3 +59,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     limited = [i for i in items if i.get_closest_marker("rate_limit")]
     rest = [i for i in items if i not in first and i not in limited]
     items[:] = first + limited + rest
+
+
+@pytest.hookimpl
+def pytest_conformance_reproduce_note(settings: Settings) -> str | None:
+    if not settings.embedded_origin:
+        return None
+    chosen = " ".join(
+        f"{name}={os.environ[name]}"
+        for name in ("REFSERVER_DEFECT", "REFSERVER_VARIANT", "REFSERVER_STACK")
+        if os.environ.get(name, "").strip()
+    )
+    return (
+        "the embedded server is gone; bring the same one back with "
+        f"`{chosen + ' ' if chosen else ''}make serve PORT=8000` and replay the reproduce lines "
+        "against http://127.0.0.1:8000 with the keys it prints"
+    )

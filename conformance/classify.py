@@ -1,0 +1,80 @@
+"""A test's outcome from typed objects: findings from `ConformanceFailure`, not tested from
+`NotTested` or `CannotJudge`, transport faults from `TransportFault`; never from text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from conformance.findings import (
+    JUDGED,
+    CannotJudge,
+    ConformanceFailure,
+    Finding,
+    Kind,
+    NotTested,
+    TransportFault,
+)
+from conformance.outcomes import TestResult
+
+
+def find_all(exc: BaseException | None, kind: type[BaseException]) -> list[BaseException]:
+    """Every `kind` in an exception's cause, context or group (Hypothesis wraps failures)."""
+    seen: set[int] = set()
+    todo, found = [exc], []
+    while todo:
+        cur = todo.pop()
+        if cur is None or id(cur) in seen:
+            continue
+        seen.add(id(cur))
+        if isinstance(cur, kind):
+            found.append(cur)
+        todo += [cur.__cause__, cur.__context__, *getattr(cur, "exceptions", ())]
+    return found
+
+
+def classify(
+    run: Any, item: pytest.Item, call: pytest.CallInfo[Any], rep: pytest.TestReport
+) -> TestResult | None:
+    declared = run.declared.get(item.nodeid, ())
+    exc = call.excinfo.value if call.excinfo else None
+    if not_tested := find_all(exc, NotTested):
+        if not run.stopped:
+            run.stopped = str(not_tested[0])
+        rep.outcome = "skipped"
+        rep.longrepr = (str(item.path), 0, f"Skipped: not tested: {not_tested[0]}")
+        return TestResult(item.nodeid, declared, Kind.NOT_TESTED, reason=str(not_tested[0]))
+    if unjudged := find_all(exc, CannotJudge):
+        rep.outcome = "skipped"
+        rep.longrepr = (str(item.path), 0, f"Skipped: not tested: {unjudged[0]}")
+        return TestResult(item.nodeid, declared, Kind.NOT_TESTED, reason=str(unjudged[0]))
+    failures = find_all(exc, ConformanceFailure)
+    if (faults := find_all(exc, TransportFault)) and not failures:
+        return TestResult(item.nodeid, declared, Kind.TRANSPORT, reason=str(faults[0]))
+    if rep.failed:
+        findings: list[Finding] = [f for cf in failures for f in cf.findings]  # type: ignore[attr-defined]
+        if not findings:
+            # A check that raised something of its own: counted against the test's rules.
+            what = f"the check stopped on {type(exc).__name__}: {str(exc)[:300]}"
+            findings = [Finding(rule, (what,)) for rule in declared or ("response.documented",)]
+        test = item.nodeid.split("::", 1)[-1]
+        entry = run.accepted.covers(findings, test)
+        if entry is not None:
+            rep.outcome = "skipped"
+            rep.wasxfail = f"accepted deviation {entry.id}: {entry.extra.get('reason')}"
+            return TestResult(
+                item.nodeid, declared, Kind.ACCEPTED, tuple(findings), accepted_by=entry.id
+            )
+        if failures:
+            # The findings say it all (rule, what broke, the exchange): no traceback of ours.
+            rep.longrepr = "\n".join(f.render() for f in findings)
+        return TestResult(item.nodeid, declared, Kind.FAILED, tuple(findings))
+    if rep.skipped:
+        reason = rep.longrepr[2] if isinstance(rep.longrepr, tuple) else str(rep.longrepr)
+        return TestResult(item.nodeid, declared, Kind.OFF, reason=reason.removeprefix("Skipped: "))
+    if call.when == "call":
+        return TestResult(
+            item.nodeid, tuple(dict.fromkeys((*declared, *sorted(JUDGED)))), Kind.PASSED
+        )
+    return None

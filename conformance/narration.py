@@ -1,0 +1,63 @@
+"""What the run says on the terminal while it works: the start, progress, from inside tests
+(past pytest's capture, through the same redacting writer as everything else)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pytest
+
+from conformance.cost import describe, estimate
+from conformance.ledger import Ledger
+from conformance.settings import Settings
+from conformance.target import optional_checks
+
+PROGRESS_EVERY = 10.0
+
+
+def say(config: pytest.Config, *lines: str) -> None:
+    """Lines on the terminal from inside a test (past pytest's capture), redacted like the rest."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    if reporter is None or capture is None:
+        return
+    with capture.global_and_fixture_disabled():
+        reporter.ensure_newline()
+        for line in lines:
+            reporter.write_line(line)
+
+
+def announce(config: pytest.Config, settings: Settings, items: list[pytest.Item]) -> None:
+    """The start: what is tested, at what pace, with which optional checks, at what cost."""
+    target = "embedded reference server" if settings.embedded_origin else settings.base_url
+    pace = (
+        f"paced at RATE_LIMIT={settings.rate_limit}/min"
+        if settings.rate_limit and not settings.embedded_origin
+        else "not paced (no RATE_LIMIT)"
+    )
+    say(
+        config,
+        f"conformance: target {target}, {pace}, depth {settings.depth}, seed {settings.seed}",
+        "optional: " + "; ".join(optional_checks(settings)),
+        "planned cost (at most, before throttling):",
+        *describe(estimate(items, settings), settings),
+    )
+
+
+def progress(config: pytest.Config, ledger: Ledger) -> Callable[[], None]:
+    """A line at least every 10 s during long tests (a paced run, the property tests)."""
+    last = [time.monotonic()]
+
+    def tick() -> None:
+        now = time.monotonic()
+        if now - last[0] < PROGRESS_EVERY:
+            return
+        last[0] = now
+        test = ledger.current_test.split("::", 1)[-1]
+        say(
+            config,
+            f"  ... {ledger.sent} requests, {now - ledger.started:.0f} s elapsed, in {test}",
+        )
+
+    return tick
