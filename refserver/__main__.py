@@ -1,4 +1,5 @@
-"""CLI: python -m refserver [--host H] [--port P] [--defect NAME] [--rate-limit N] ..."""
+"""CLI: python -m refserver [--host H] [--port P] [--defect NAME | --variant NAME]
+[--stack uvicorn|stdlib] [--rate-limit N] ..."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ import json
 import os
 import sys
 
-from . import defects, seed
+from . import defects, seed, variants
 
 _LIST_HINT = "run `python -m refserver --list-defects` to see the names"
+_VARIANT_HINT = "run `python -m refserver --list-variants` to see the names"
 
 
 def _is_loopback(host: str) -> bool:
@@ -53,12 +55,26 @@ def _parser() -> argparse.ArgumentParser:
         help="name of the one planted defect to activate (env REFSERVER_DEFECT)",
     )
     parser.add_argument(
+        "--variant",
+        default=os.environ.get("REFSERVER_VARIANT", ""),
+        help="name of the one legal variant to activate (env REFSERVER_VARIANT)",
+    )
+    parser.add_argument(
+        "--stack",
+        default=os.environ.get("REFSERVER_STACK", ""),
+        help="HTTP stack: uvicorn (default) or stdlib (http.server); env REFSERVER_STACK. "
+        "A variant that needs the stdlib stack selects it when none is given",
+    )
+    parser.add_argument(
         "--rate-limit",
         type=_non_negative,
         default=None,
         help="requests per key per 60 s; 0 = off (env REFSERVER_RATE_LIMIT, default 0)",
     )
     parser.add_argument("--list-defects", action="store_true", help="print the catalogue as JSON")
+    parser.add_argument(
+        "--list-variants", action="store_true", help="print the variant catalogue as JSON"
+    )
     parser.add_argument(
         "--print-keys", action="store_true", help="print the seeded keys and base URL at start"
     )
@@ -70,19 +86,34 @@ def _base_url(host: str, port: int) -> str:
     return f"http://{shown}:{port}"
 
 
+def _print(text: str) -> None:
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        # Piped into `head`: not an error; silence the flush at interpreter exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.list_defects:
-        text = json.dumps([dataclasses.asdict(d) for d in defects.CATALOGUE], indent=2)
-        try:
-            print(text, flush=True)
-        except BrokenPipeError:
-            # Piped into `head`: not an error; silence the flush at interpreter exit.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _print(json.dumps([dataclasses.asdict(d) for d in defects.CATALOGUE], indent=2))
+        return 0
+    if args.list_variants:
+        _print(json.dumps([dataclasses.asdict(v) for v in variants.CATALOGUE], indent=2))
         return 0
     if args.defect and args.defect not in defects.NAMES:
         parser.error(f"unknown defect {args.defect!r}; {_LIST_HINT}")
+    if args.variant and args.variant not in variants.NAMES:
+        parser.error(f"unknown variant {args.variant!r}; {_VARIANT_HINT}")
+    if args.defect and args.variant:
+        # A run shows a defect caught or a variant passed, never both at once.
+        parser.error(f"defect {args.defect!r} and variant {args.variant!r}: choose one")
+    try:
+        stack = variants.resolve_stack(args.variant, args.stack)
+    except ValueError as exc:
+        parser.error(str(exc))
     if not _is_loopback(args.host):
         parser.error(f"refusing to bind {args.host!r}: only loopback addresses are allowed")
     rate_limit = args.rate_limit
@@ -93,11 +124,9 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"REFSERVER_RATE_LIMIT: {exc}")
 
     # Imported late so that --list-defects and argument errors stay fast.
-    import uvicorn
-
     from .app import create_app
 
-    app = create_app(defect=args.defect, rate_limit=rate_limit)
+    app = create_app(defect=args.defect, rate_limit=rate_limit, variant=args.variant)
     if args.print_keys:
         s = seed.settings()
         print(f"refserver base URL:        {_base_url(args.host, args.port)}")
@@ -105,7 +134,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"REFSERVER_FORBIDDEN_KEY:   {s.forbidden_key}")
         print(f"REFSERVER_OTHER_KEY:       {s.other_key}")
         print(f"REFSERVER_TEMPLATE_ID:     {s.template_id}")
-        print(f"defect: {args.defect or '(none)'}; rate limit: {rate_limit or 'off'}")
+        print(
+            f"defect: {args.defect or '(none)'}; variant: {args.variant or '(none)'}; "
+            f"stack: {stack}; rate limit: {rate_limit or 'off'}"
+        )
         # Ready to paste: the suite's own variables for this server.
         limit = f" RATE_LIMIT={rate_limit}" if rate_limit else ""
         print(
@@ -114,6 +146,13 @@ def main(argv: list[str] | None = None) -> int:
             f"OTHER_API_KEY={s.other_key}{limit}",
             flush=True,
         )
+    if stack == variants.STDLIB:
+        from .stdlib_stack import serve
+
+        serve(app, args.host, args.port)
+        return 0
+    import uvicorn
+
     # Access log off: request lines would be harmless, but keep the output quiet and
     # make sure nothing about callers (keys included) is ever echoed.
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import traceback
@@ -13,11 +12,11 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
-from . import campaign, defects, jsonbody, seed, validation
+from . import campaign, defects, jsonbody, seed, shaping, validation, variants, wire
 from .defects import active
-from .ratelimit import FixedWindowLimiter, too_many
+from .ratelimit import make_limiter, too_many
+from .routes import campaign_routes
 
 log = logging.getLogger("refserver")
 
@@ -37,14 +36,12 @@ class Rejected(Exception):
 
 
 def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
-    media = "application/json"
+    media = shaping.MEDIA
     if 400 <= status < 500 and active("error_content_type_html"):
         media = "text/html"
     elif status in (200, 201) and active("text_plain_content_type"):
         media = "text/plain"
-    # ASCII escapes keep lone surrogates (valid in JSON strings) encodable.
-    content = json.dumps(body, ensure_ascii=True, allow_nan=False)
-    return Response(content, status_code=status, headers=headers, media_type=media)
+    return shaping.respond(status, body, headers, media)
 
 
 def _error(status: int, code: str, message: str) -> Rejected:
@@ -233,18 +230,29 @@ async def _server_error(request: Request, exc: Exception) -> Response:
     return _internal_error()
 
 
-def create_app(defect: str | None = None, rate_limit: int | None = None) -> Starlette:
-    """Build the app; None arguments fall back to REFSERVER_DEFECT / REFSERVER_RATE_LIMIT."""
+def create_app(
+    defect: str | None = None, rate_limit: int | None = None, variant: str | None = None
+) -> Starlette:
+    """Build the app; None arguments fall back to REFSERVER_DEFECT / REFSERVER_RATE_LIMIT /
+    REFSERVER_VARIANT. A defect and a variant together are refused (ValueError)."""
     if defect is None:
         defect = os.environ.get("REFSERVER_DEFECT", "")
+    if variant is None:
+        variant = os.environ.get("REFSERVER_VARIANT", "")
+    if defect and variant:
+        # A run proves "caught" or "not failed"; with both, neither would be shown.
+        raise ValueError(f"defect {defect!r} and variant {variant!r}: choose one")
     if rate_limit is None:
         rate_limit = int(os.environ.get("REFSERVER_RATE_LIMIT", "0") or 0)
     defects.set_active(defect)
+    variants.set_active(variant)
     app = Starlette(
-        routes=[Route("/v2/campaigns", create_campaign, methods=["POST"])],
+        routes=campaign_routes(create_campaign),
         exception_handlers={HTTPException: _http_error, Exception: _server_error},
     )
+    if wire.any_active():
+        app.add_middleware(wire.WireVariants)
     window = float(os.environ.get("REFSERVER_RATE_WINDOW", "") or 60.0)
-    app.state.limiter = FixedWindowLimiter(rate_limit, window=window)
+    app.state.limiter = make_limiter(rate_limit, window)
     app.state.campaigns = OrderedDict()
     return app

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from . import seed
+from . import formats, seed, variants
+from .contract import echoed_fields
 from .defects import active
 
-HANDLER_FIELDS = tuple(
-    f"{prefix}{field}"
-    for prefix in ("primary", "afterHours")
-    for field in ("HandlerKind", "RoutingConfigId", "AssistantId", "TerminalType", "TerminalNumber")
-)
+# The echoed fields are a contract fact shared with the suite (openapi/rules.yaml).
+HANDLER_FIELDS = tuple(f for f in echoed_fields() if f.startswith(("primary", "afterHours")))
 _REUSED_ID = "5a0f3c2e-9d8b-4a7c-8e6f-5d4c3b2a1908"
 _STALE = "2019-08-24T14:15:22Z"
 _STATUS_COUNTS = (
@@ -28,10 +26,6 @@ _STATUS_COUNTS = (
 )
 
 
-def rfc3339(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def _echo_concurrency(value: Any) -> Any:
     if value is None:
         return None
@@ -44,10 +38,12 @@ def _echo_concurrency(value: Any) -> Any:
 
 
 def _direction(body: dict[str, Any]) -> str:
-    # The vendor documents no default; this server picks outbound.
+    # The vendor documents no default; this server picks outbound (a variant, inbound).
     value = body.get("direction")
-    if value is None or active("direction_ignored"):
+    if active("direction_ignored"):
         return "outbound"
+    if value is None:
+        return "inbound" if variants.active("direction_default_inbound") else "outbound"
     return value
 
 
@@ -112,10 +108,12 @@ def build(
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """The new draft campaign for a validated body."""
-    now = now or datetime.now(UTC)
-    created = updated = rfc3339(now)
+    stamp = formats.now_ns() if now is None else int(now.timestamp() * 1e9)
+    created = updated = formats.rfc3339(stamp)
     if active("timestamps_inverted"):
-        updated = rfc3339(now - timedelta(seconds=1))
+        updated = formats.rfc3339(stamp - 1_000_000_000)
+    elif variants.active("updated_at_later"):
+        updated = formats.rfc3339(stamp + 1_000_000)
     elif active("timestamps_stale"):
         created = updated = _STALE
     name = body.get("name", "")
@@ -129,7 +127,7 @@ def build(
     client = _client(principal)
     configs = _configs(template, principal.client.id)
     campaign: dict[str, Any] = {
-        "id": _REUSED_ID if active("id_reused") else str(uuid.uuid4()),
+        "id": _REUSED_ID if active("id_reused") else formats.campaign_id(),
         "createdAt": created,
         "updatedAt": updated,
         "startDate": None,
@@ -177,6 +175,9 @@ def build(
         "appointmentConfig": configs["appointmentConfig"],
         "campaignAutomations": [],
     }
+    for field in echoed_fields():
+        # A field the contract echoes and this builder does not know yet is echoed as sent.
+        campaign.setdefault(field, body.get(field))
     if active("campaign_missing_features"):
         del campaign["features"]
     return campaign
