@@ -1,0 +1,86 @@
+"""The suite against a server it did not start, on the second HTTP stack, through a counting
+proxy: it passes, only POST reaches the target, the reports count exactly what the target
+received, and the lean gate stays within its cost (at most 150 requests, 30 campaigns)."""
+
+from __future__ import annotations
+
+import http.client
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+import pytest
+
+from harness.embedded import EmbeddedKeys, embedded_server
+from tests.selftest.suite_runner import TEMPLATE, run_suite
+
+KEYS = EmbeddedKeys(
+    "cc_outside_a1b2c3d4e5", "cc_outside_ro_a1b2c3", "cc_outside_b_a1b2c3", TEMPLATE
+)
+HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length"}
+
+
+class Counting(BaseHTTPRequestHandler):
+    """Forwards every request to the upstream server and remembers its method and path."""
+
+    protocol_version = "HTTP/1.1"
+
+    def _forward(self) -> None:
+        server = self.server
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        server.seen.append((self.command, self.path))  # type: ignore[attr-defined]
+        upstream = http.client.HTTPConnection(*server.upstream, timeout=30)  # type: ignore[attr-defined]
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
+        upstream.request(self.command, self.path, body=body, headers=headers)
+        reply = upstream.getresponse()
+        data = reply.read()
+        self.send_response(reply.status)
+        for name, value in reply.getheaders():
+            if name.lower() not in HOP_BY_HOP:
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+        upstream.close()
+
+    do_POST = do_GET = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_TRACE = _forward
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[ThreadingHTTPServer]:
+    # The reference server on Python's http.server (Title-Case headers), not the suite's stack.
+    monkeypatch.setenv("REFSERVER_STACK", "stdlib")
+    with embedded_server(KEYS) as url:
+        parts = urlsplit(url)
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Counting)
+        server.seen = []  # type: ignore[attr-defined]
+        server.upstream = (parts.hostname, parts.port)  # type: ignore[attr-defined]
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        yield server
+        server.shutdown()
+        server.server_close()
+
+
+def test_outside_server_counts_and_cost(proxy: ThreadingHTTPServer, tmp_path) -> None:
+    url = f"http://127.0.0.1:{proxy.server_address[1]}"
+    run = run_suite(
+        tmp_path,
+        BASE_URL=url,
+        API_KEY=KEYS.api_key,
+        FORBIDDEN_API_KEY=KEYS.forbidden_api_key,
+        OTHER_API_KEY=KEYS.other_api_key,
+        TEMPLATE_ID=KEYS.template_id,
+    )
+    assert run.code == 0, run.output[-3000:]
+    seen = proxy.seen  # type: ignore[attr-defined]
+    report = run.conformance()
+    assert {method for method, _ in seen} == {"POST"}
+    assert {path for _, path in seen} == {"/v2/campaigns"}
+    assert report["requests"]["sent"] == len(seen)
+    assert len(seen) <= 150, len(seen)
+    assert report["requests"]["campaigns_created"] <= 30
