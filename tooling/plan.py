@@ -4,14 +4,38 @@ RATE_LIMIT (60/min when unset). Sends nothing."""
 
 from __future__ import annotations
 
+import contextlib
 import json
-import subprocess
+import os
 import sys
 
+import pytest
+
+from conformance.cost import describe, estimate
 from conformance.document import target_operation
 from conformance.matrix import build_matrix
 from conformance.redact import curl_line
 from conformance.settings import ROOT, ConfigError, Settings, name_prefix
+
+
+class _Collector:
+    """Keeps the collected items: the test list as objects, not as printed text."""
+
+    def __init__(self) -> None:
+        self.items: list[pytest.Item] = []
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.items = list(session.items)
+
+
+def collect() -> list[pytest.Item]:
+    collector = _Collector()
+    args = ["tests/conformance", "--collect-only", "-q", "-p", "no:cacheprovider"]
+    with open(os.devnull, "w") as quiet, contextlib.redirect_stdout(quiet):
+        pytest.main(
+            [str(ROOT / a) if a.startswith("tests/") else a for a in args], plugins=[collector]
+        )
+    return collector.items
 
 
 def main() -> int:
@@ -28,29 +52,12 @@ def main() -> int:
         body = json.dumps(case.body, ensure_ascii=False)
         print(f"\n# {case.id}: expect {case.expect} [{case.rule}] {'; '.join(case.notes)}")
         print(curl_line("POST", base + target_operation().path, headers, body, "API_KEY"))
-    collected = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "tests/conformance",
-            "--collect-only",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    lines = collected.stdout.splitlines()
-    tests = [line for line in lines if "::" in line and "test_boundary" not in line]
-    print(f"\n# other tests ({len(tests)}; some need optional keys):")
-    print("\n".join(f"#   {t}" for t in tests))
-    # The engine prints the cost of each part at collection (nothing is sent).
-    start = next((i for i, line in enumerate(lines) if line.startswith("planned cost")), len(lines))
-    print("\n# " + "\n# ".join(line for line in lines[start:] if line.strip() and "::" not in line))
+    items = collect()
+    others = [i.nodeid for i in items if "test_boundary" not in i.nodeid]
+    print(f"\n# other tests ({len(others)}; some need optional keys):")
+    print("\n".join(f"#   {nodeid}" for nodeid in others))
+    print("\n# planned cost per part (requests and campaigns at most, before throttling):")
+    print("\n".join(f"# {line}" for line in describe(estimate(items, settings), settings)))
     return 0
 
 
