@@ -25,20 +25,24 @@ code, pre { font: 13px/1.4 ui-monospace, Menlo, Consolas, monospace; }
 pre { white-space: pre-wrap; overflow-wrap: anywhere; background: #1d232a; color: #e8ecef;
       padding: .6rem .8rem; border-radius: 4px; margin: .3rem 0 .6rem; }
 pre.body { background: #eef0f3; color: #1d232a; }
-dl { display: grid; grid-template-columns: max-content 1fr; gap: .15rem 1rem; margin: 0;
-     background: #fff; padding: .8rem 1rem; border: 1px solid #d5d9de; border-radius: 6px; }
+dl { display: grid; grid-template-columns: max-content 1fr max-content 1fr; gap: .15rem 1rem;
+     margin: 0; background: #fff; padding: .8rem 1rem; border: 1px solid #d5d9de; border-radius: 6px; }
 dt { color: #5b6570; } dd { margin: 0; overflow-wrap: anywhere; }
+dd.wide { grid-column: 2 / -1; font-weight: 600; }
 .banner { padding: .7rem 1rem; border-radius: 6px; margin: .8rem 0; border: 1px solid; }
 .stop { background: #fdecea; border-color: #e0a39b; } .early { background: #fff6dc; border-color: #e6c76a; }
 .card { background: #fff; border: 1px solid #d5d9de; border-left: 5px solid #c62828;
         border-radius: 6px; padding: .6rem 1rem .4rem; margin: 0 0 1rem; }
 .card h3 { margin: .2rem 0 .4rem; font-size: 1.05rem; overflow-wrap: anywhere; }
+.card h3 code { font-size: 1rem; }
 blockquote { margin: .3rem 0 .6rem; padding: .1rem .8rem; border-left: 3px solid #b8c0c8;
              color: #39424b; font-style: italic; }
 .muted { color: #5b6570; } li, td, p { overflow-wrap: anywhere; }
 table { border-collapse: collapse; width: 100%; background: #fff; }
 th, td { border: 1px solid #d5d9de; padding: .25rem .5rem; text-align: left; }
-td.n { text-align: right; font-variant-numeric: tabular-nums; width: 4.5rem; }
+th.v, td.v { width: 1%; white-space: nowrap; }
+th.n, td.n { text-align: right; font-variant-numeric: tabular-nums; width: 1%; white-space: nowrap; }
+td.z { color: #b8c0c8; } .tally .badge { margin-right: .3rem; }
 .badge { display: inline-block; padding: 0 .5rem; border-radius: 9px; font-size: 13px;
          font-weight: 600; white-space: nowrap; }
 .b-failed { background: #c62828; color: #fff; } .b-passed { background: #2e7d32; color: #fff; }
@@ -47,41 +51,51 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; width: 4.5rem; }
 """
 
 
+_VERDICTS = ("failed", "not tested", "off", "no case", "passed")
+
+
 def verdict_word(doc: dict[str, Any]) -> str:
     """The run's verdict in a word or two: the part of the exit meaning before its colon."""
     meaning = str(doc["run"].get("exit_meaning") or "")
     return meaning.split(":", 1)[0] or f"exit status {doc['run'].get('exit_status')}"
 
 
-def _badge(verdict: str) -> str:
-    return f'<span class="badge b-{verdict.replace(" ", "-")}">{escape(verdict)}</span>'
+def _badge(verdict: str, count: int | None = None) -> str:
+    label = verdict if count is None else f"{count} {verdict}"
+    return f'<span class="badge b-{verdict.replace(" ", "-")}">{escape(label)}</span>'
+
+
+def _or(value: Any) -> Any:
+    return "not set" if value is None else value
 
 
 def _header(doc: dict[str, Any]) -> list[str]:
     run, req = doc["run"], doc["requests"]
+    # Read in pairs, left to right: which run, then what it cost.
     facts = [
         ("Target", run.get("target")),
         ("Run id", run.get("run_id")),
         ("Seed", run.get("seed")),
         ("Requests sent", req.get("sent")),
+        ("Campaigns created", req.get("campaigns_created")),
         ("Throttled", req.get("throttled")),
         ("Transport faults", len(req.get("transport_errors") or [])),
-        ("Campaigns created", req.get("campaigns_created")),
-        ("Exit status", f"{run.get('exit_status')}: {run.get('exit_meaning', '')}"),
+        ("Seconds", run.get("seconds", "")),
     ]
-    out = ["<dl>"]
-    out += [f"<dt>{escape(k)}</dt><dd>{escape(str(v))}</dd>" for k, v in facts]
+    exit_line = f"{run.get('exit_status')}: {run.get('exit_meaning', '')}"
+    # The exit status on a row of its own: its meaning is a sentence, and the verdict.
+    out = [f'<dl><dt>Exit status</dt><dd class="wide">{escape(exit_line)}</dd>']
+    # None is a setup stop's target (no configuration was accepted): say so in words.
+    out += [f"<dt>{escape(k)}</dt><dd>{escape(str(_or(v)))}</dd>" for k, v in facts]
     out.append("</dl>")
-    if run.get("setup_error"):
-        out.append(
-            '<div class="banner stop"><strong>Stopped before any test:</strong> '
-            f"{escape(run['setup_error'])}</div>"
-        )
-    if run.get("not_covered"):
-        out.append(
-            '<div class="banner early"><strong>Stopped early, the rest not tested:</strong> '
-            f"{escape(run['not_covered'])}</div>"
-        )
+    for key, css, label in (
+        ("setup_error", "stop", "Stopped before any test:"),
+        ("not_covered", "early", "Stopped early, the rest not tested:"),
+    ):
+        if run.get(key):
+            out.append(
+                f'<div class="banner {css}"><strong>{label}</strong> {escape(run[key])}</div>'
+            )
     return out
 
 
@@ -120,38 +134,54 @@ def _card(row: dict[str, Any]) -> list[str]:
 
 def _table(rows: list[dict[str, Any]]) -> list[str]:
     cols = ("cases", "passed", "failed", "accepted", "transport", "not_tested", "off")
-    head = "".join(f"<th>{c.replace('_', ' ')}</th>" for c in cols)
-    out = [f"<table><thead><tr><th>rule</th><th>verdict</th>{head}</tr></thead><tbody>"]
+    head = "".join(f'<th class="n">{c.replace("_", " ")}</th>' for c in cols)
+    out = [f"<table><thead><tr><th>rule</th><th class='v'>verdict</th>{head}</tr></thead><tbody>"]
     for r in rows:
         rule = escape(r["rule"])
         # A broken rule links to its card, where its text is quoted (once, not here again).
         name = f"<code>{rule}</code>"
         if r["verdict"] == "failed":
             name = f'<a href="#{rule}">{name}</a>'
-        nums = "".join(f'<td class="n">{int(r.get(c, 0))}</td>' for c in cols)
-        out.append(f"<tr><td>{name}</td><td>{_badge(r['verdict'])}</td>{nums}</tr>")
+        # Zeros muted: the eye goes to the counts that say something.
+        nums = "".join(
+            f'<td class="n{" z" if not r.get(c) else ""}">{int(r.get(c, 0))}</td>' for c in cols
+        )
+        out.append(f"<tr><td>{name}</td><td class='v'>{_badge(r['verdict'])}</td>{nums}</tr>")
     out.append("</tbody></table>")
     return out
 
 
+def _codes(rules: list[str]) -> str:
+    return ", ".join(f"<code>{escape(rule)}</code>" for rule in rules)
+
+
 def _why(rows: list[dict[str, Any]]) -> list[str]:
-    lines = []
+    # Grouped by reason: a stopped run gives dozens of rules one reason; say it once.
+    groups: dict[tuple[str, str], list[str]] = {}
     for r in rows:
         if r["verdict"] in ("not tested", "off"):
-            reasons = r["reasons"] or ["no reason was recorded"]
-            said = "was not tested" if r["verdict"] == "not tested" else "is off"
-            lines += [
-                f"<li><code>{escape(r['rule'])}</code> {said}: {escape(reason)}</li>"
-                for reason in reasons
-            ]
-    return ["<ul>", *lines, "</ul>"] if lines else ["<p>Every rule with a case ran.</p>"]
+            for reason in r["reasons"] or ["no reason was recorded"]:
+                groups.setdefault((r["verdict"], reason), []).append(r["rule"])
+    lines = [
+        f"<li>{'Not tested' if verdict == 'not tested' else 'Off'} because {escape(reason)}: "
+        f"{_codes(rules)}{f' ({len(rules)} rules)' if len(rules) > 1 else ''}.</li>"
+        for (verdict, reason), rules in groups.items()
+    ]
+    out = ["<ul>", *lines, "</ul>"] if lines else ["<p>Every rule that had a case ran.</p>"]
+    if none := [r["rule"] for r in rows if r["verdict"] == "no case"]:
+        # No test in this run judged them: neither a pass nor a gap in the plan by itself.
+        out.append(f"<p>No case of this run counted for {len(none)} rule(s): {_codes(none)}.</p>")
+    return out
 
 
 def summary_html(doc: dict[str, Any]) -> str:
     rows = doc["rules"]
     failed = [r for r in rows if r["verdict"] == "failed"]
     title = f"Conformance: {doc['operation']} — {verdict_word(doc)}"
-    body = [f"<h1>{escape(title)}</h1>", *_header(doc), "<h2>Findings</h2>"]
+    tally = {v: sum(r["verdict"] == v for r in rows) for v in _VERDICTS}
+    badges = " ".join(_badge(v, n) for v, n in tally.items() if n)
+    body = [f"<h1>{escape(title)}</h1>", f'<p class="tally">Rules: {badges}</p>', *_header(doc)]
+    body.append("<h2>Findings</h2>")
     if failed:
         body.append(
             f"<p>{len(failed)} rule(s) broken; one card per rule, its first case shown.</p>"
@@ -159,7 +189,14 @@ def summary_html(doc: dict[str, Any]) -> str:
         for r in failed:
             body += _card(r)
     else:
-        body.append("<p>None: no rule was found broken.</p>")
+        # "None" must not read as a pass when the run stopped before judging (some) rules.
+        run = doc["run"]
+        nothing = "no rule was found broken"
+        if run.get("setup_error"):
+            nothing = "the run stopped before any test, so no rule was judged"
+        elif run.get("not_covered"):
+            nothing = "no rule was found broken in what ran before the stop"
+        body.append(f"<p>None: {nothing}.</p>")
     body += ["<h2>Rules</h2>", *_table(rows), "<h2>Not tested or off, and why</h2>", *_why(rows)]
     return "\n".join(
         [
@@ -183,36 +220,42 @@ def write_summary(directory: Path, doc: dict[str, Any], secrets: list[str]) -> P
     return path
 
 
+def _md(text: str) -> str:
+    # Markdown with inline HTML: only <, > and & need escaping; quotes stay readable.
+    return escape(text, quote=False)
+
+
 def markdown_summary(doc: dict[str, Any]) -> str:
     """For $GITHUB_STEP_SUMMARY: findings first, one line per broken rule, then the totals.
     Text is HTML-escaped: GitHub renders the summary as Markdown with inline HTML."""
     run, req, rows = doc["run"], doc["requests"], doc["rules"]
     failed = [r for r in rows if r["verdict"] == "failed"]
     lines = [
-        f"### Conformance: {escape(doc['operation'])} — {escape(verdict_word(doc))}",
+        f"### Conformance: {_md(doc['operation'])} — {_md(verdict_word(doc))}",
         "",
-        f"Exit status {run.get('exit_status')}: {escape(str(run.get('exit_meaning', '')))}",
+        f"Exit status {run.get('exit_status')}: {_md(str(run.get('exit_meaning', '')))}",
     ]
     for key, label in (
         ("setup_error", "Stopped before any test"),
         ("not_covered", "Stopped early"),
     ):
         if run.get(key):
-            lines += ["", f"**{label}:** {escape(str(run[key]))}"]
+            lines += ["", f"**{label}:** {_md(str(run[key]))}"]
     lines += ["", "**Findings**", ""]
     lines += [
         f"- `{r['rule']}`: {r['failed']} case(s): "
-        + escape("; ".join(r["findings"][0]["what"])[:300] if r["findings"] else "")
+        + _md("; ".join(r["findings"][0]["what"])[:300] if r["findings"] else "")
         for r in failed
     ] or ["None."]
-    count = {v: sum(r["verdict"] == v for r in rows) for v in ("not tested", "off", "passed")}
+    count = {v: sum(r["verdict"] == v for r in rows) for v in _VERDICTS}
     lines += [
         "",
         f"**Totals:** {len(failed)} rule(s) broken, {count['not tested']} not tested, "
-        f"{count['off']} off, {count['passed']} passed; {req.get('sent')} requests, "
+        f"{count['off']} off, {count['no case']} with no case, {count['passed']} passed; "
+        f"{req.get('sent')} requests, "
         f"{req.get('throttled')} throttled, {len(req.get('transport_errors') or [])} transport "
         f"fault(s), {req.get('campaigns_created')} campaign(s) created. "
-        f"Target {escape(str(run.get('target')))}, run `{run.get('run_id')}`, seed `{run.get('seed')}`.",
+        f"Target {_md(str(run.get('target')))}, run `{run.get('run_id')}`, seed `{run.get('seed')}`.",
         "",
         "Details: the reports artifact (summary.html, conformance.md, report.html).",
     ]

@@ -22,11 +22,7 @@ from conformance.api import Api
 from conformance.baseline import Accepted
 from conformance.classify import classify
 from conformance.cost import describe, estimate
-from conformance.findings import (
-    JUDGED,
-    NotTested,
-    TransportFault,
-)
+from conformance.findings import JUDGED, NotTested, TransportFault
 from conformance.narration import announce, progress
 from conformance.outcomes import TestResult
 from conformance.redact import redact
@@ -209,7 +205,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return  # not a conformance run (the selftests)
     settings = RUN.settings or Settings.reports_only()
     status = exitstatus
-    if exitstatus not in (2, 3, 4):  # interrupted, internal error, usage error: pytest's own
+    # pytest's own statuses stand: interrupted, internal error, usage error, and no tests (a run
+    # that tested nothing is never turned green).
+    if exitstatus not in (2, 3, 4, 5) and (RUN.results or RUN.setup_error):
         status = outcomes.exit_status(RUN.results, RUN.setup_error)
         if RUN.setup_error and exitstatus == outcomes.NOT_TESTED:
             status = outcomes.NOT_TESTED
