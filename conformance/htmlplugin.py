@@ -1,0 +1,107 @@
+"""pytest plugin: report.html gets the suite's title and, at its top, the verdict and a link to
+summary.html; after the run, summary.html is written next to conformance.json.
+
+pytest-html's hooks are only known while pytest-html is loaded (`-p no:html` unloads it), and
+pytest rejects an implementation of an unknown hook, so those two live on a class registered
+in `pytest_configure` only when the html plugin is there. summary.html does not need pytest-html.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.htmlreport import verdict_word, write_summary
+from conformance.settings import Settings
+
+TITLE = "CareCycle conformance: {operation}"  # the operation from the document, never spelled here
+_STARTED = time.time()
+
+
+def _reports_dir() -> Path:
+    # Where conformance.plugin wrote conformance.json: the same expression, the same REPORTS_DIR.
+    from conformance.plugin import RUN
+
+    return (RUN.settings or Settings.reports_only()).reports_dir
+
+
+def _this_run_doc() -> dict[str, Any] | None:
+    """conformance.json when this session wrote it; None for the selftests, which write none
+    (an older file from an earlier run must not be reported as this one)."""
+    from conformance.plugin import RUN
+
+    if RUN.settings is None and not RUN.setup_error:
+        return None
+    path = _reports_dir() / "conformance.json"
+    try:
+        if path.stat().st_mtime < _STARTED - 1:
+            return None
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+class HtmlHooks:
+    """pytest-html's hooks; registered only when pytest-html is loaded."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+
+    def pytest_html_report_title(self, report: Any) -> None:
+        from conformance.document import target_operation
+
+        report.title = TITLE.format(operation=target_operation().label)
+
+    def pytest_html_results_summary(
+        self, prefix: list[str], summary: list[str], postfix: list[str]
+    ) -> None:
+        # pytest-html calls this at its own (trylast) sessionfinish, after conformance.json is
+        # written (tryfirst), so the verdict here is this run's.
+        doc = _this_run_doc()
+        if doc is None:
+            return
+        run = doc["run"]
+        broken = sum(r["verdict"] == "failed" for r in doc["rules"])
+        link = self._summary_link()
+        # Inline styles: pytest-html's stylesheet is its own; green only for a conforming run.
+        edge = "#2e7d32" if run.get("exit_status") == 0 else "#c62828"
+        prefix.append(
+            f'<div style="border:1px solid #d5d9de;border-left:5px solid {edge};'
+            "border-radius:6px;padding:.2rem 1rem;margin:.5rem 0 1rem;background:#f6f7f9;"
+            'overflow-wrap:anywhere;font-size:14px">'
+            f"<p><strong>Verdict: {escape(verdict_word(doc))}</strong>, exit status "
+            f"{escape(str(run.get('exit_status')))}: {escape(str(run.get('exit_meaning', '')))}"
+            f" ({broken} rule(s) broken).</p>"
+            f'<p><a href="{escape(link)}" style="color:#0645ad;font-weight:600">summary.html</a>'
+            ": one finding per broken rule.</p></div>"
+        )
+
+    def _summary_link(self) -> str:
+        """summary.html relative to report.html (usually both in reports/)."""
+        html_path = getattr(self.config.option, "htmlpath", None)
+        if not html_path:
+            return "summary.html"
+        base = Path(html_path).expanduser().resolve().parent
+        return Path(os.path.relpath(_reports_dir() / "summary.html", base)).as_posix()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.pluginmanager.hasplugin("html"):
+        config.pluginmanager.register(HtmlHooks(config), "conformance-html")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    # trylast: conformance.json (written tryfirst) is there and final.
+    doc = _this_run_doc()
+    if doc is None:
+        return
+    from conformance.plugin import RUN
+
+    write_summary(_reports_dir(), doc, RUN.secrets())
