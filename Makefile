@@ -10,7 +10,7 @@ REPORTS_DIR ?= reports
 export REPORTS_DIR
 
 # The target. Without BASE_URL the embedded reference server runs on a free loopback port.
-export BASE_URL API_KEY TEMPLATE_ID FORBIDDEN_API_KEY OTHER_API_KEY RATE_LIMIT
+export BASE_URL API_KEY TEMPLATE_ID FORBIDDEN_API_KEY OTHER_API_KEY RATE_LIMIT RATE_WINDOW
 # Budgets and generation.
 export MAX_REQUESTS MAX_TIME REQUEST_TIMEOUT TRANSPORT_RETRIES MAX_BODY SEED EXAMPLES DERANDOMIZE DEPTH
 
@@ -37,7 +37,7 @@ help:
 	@echo "make plan       the requests and campaigns each part will spend; sends nothing"
 	@echo "make serve      the reference server in the foreground (PORT=8000)"
 	@echo "make lint | bench | mutation | clean"
-	@echo "variables: BASE_URL API_KEY TEMPLATE_ID FORBIDDEN_API_KEY OTHER_API_KEY RATE_LIMIT"
+	@echo "variables: BASE_URL API_KEY TEMPLATE_ID FORBIDDEN_API_KEY OTHER_API_KEY RATE_LIMIT RATE_WINDOW"
 	@echo "           MAX_REQUESTS MAX_TIME REQUEST_TIMEOUT TRANSPORT_RETRIES MAX_BODY SEED EXAMPLES"
 	@echo "           DERANDOMIZE DEPTH BASELINE REPORTS_DIR (see README)"
 

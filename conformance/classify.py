@@ -69,7 +69,9 @@ def classify(
         if failures:
             # The findings say it all (rule, what broke, the exchange): no traceback of ours.
             rep.longrepr = "\n".join(f.render() for f in findings)
-        return TestResult(item.nodeid, declared, Kind.FAILED, tuple(findings))
+        broken = {f.rule for f in findings}
+        held = tuple(sorted(r for r in JUDGED if r not in broken and r in declared))
+        return TestResult(item.nodeid, declared, Kind.FAILED, tuple(findings), held=held)
     if rep.skipped:
         reason = rep.longrepr[2] if isinstance(rep.longrepr, tuple) else str(rep.longrepr)
         return TestResult(item.nodeid, declared, Kind.OFF, reason=reason.removeprefix("Skipped: "))

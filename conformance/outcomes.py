@@ -34,6 +34,8 @@ class TestResult:
     findings: tuple[Finding, ...] = ()
     reason: str = ""
     accepted_by: str = ""
+    # Rules a failed test judged and found holding (its status was right, its body was not).
+    held: tuple[str, ...] = ()
 
 
 def exit_status(results: Iterable[TestResult], setup_error: str = "") -> int:

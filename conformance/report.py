@@ -74,6 +74,9 @@ def matrix(results: list[TestResult]) -> list[dict[str, Any]]:
     for result in results:
         test = result.nodeid.split("::", 1)[-1]
         if result.kind in (Kind.FAILED, Kind.ACCEPTED):
+            for rule in result.held:
+                row(rule)["cases"] += 1
+                row(rule)["passed"] += 1
             for rule in dict.fromkeys(f.rule for f in result.findings):
                 r = row(rule)
                 r["cases"] += 1

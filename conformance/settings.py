@@ -163,6 +163,7 @@ class Settings:
             forbidden_api_key=env.get("FORBIDDEN_API_KEY", "").strip() or None,
             other_api_key=env.get("OTHER_API_KEY", "").strip() or None,
             rate_limit=_int(env, "RATE_LIMIT") or None,
+            rate_window=_float(env, "RATE_WINDOW", 60.0),
             max_time=_float(env, "MAX_TIME", 1800.0),
             request_timeout=_float(env, "REQUEST_TIMEOUT", 10.0),
             max_body=_int(env, "MAX_BODY", 1_000_000) or 1_000_000,

@@ -78,7 +78,15 @@ def optional_checks(settings: Settings) -> list[str]:
 
 def vet_optional(api: Api) -> None:
     """One cheap request per optional input, so a bad one reads as a bad input, not as a server
-    failure. The template probe is a campaign the template check then judges (no extra cost)."""
+    failure. The template probe is a campaign the template check then judges (no extra cost).
+    A target that stops answering here is not a bad input: the tests report its faults."""
+    try:
+        _vet(api)
+    except (TransportFault, NotTested):
+        return
+
+
+def _vet(api: Api) -> None:
     settings = api.settings
     if settings.other_api_key and settings.other_api_key == settings.api_key:
         raise PreflightError("OTHER_API_KEY equals API_KEY: it must be a key of another client")

@@ -64,7 +64,7 @@ class GuardedSession(requests.Session):
         self.mount("https://", self._adapter)
         # Pacing only protects real targets; the embedded server is never throttled by default.
         self._interval = (
-            60.0 / settings.rate_limit
+            settings.rate_window / settings.rate_limit
             if settings.rate_limit and not settings.embedded_origin
             else 0.0
         )

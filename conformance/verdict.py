@@ -114,6 +114,7 @@ def expect_status(exchange: Exchange, expected: int | set[int], rule: str, hint:
         fail("response.documented", undocumented, exchange)
     if exchange.status not in wanted:
         fail(rule, f"expected status {_shown(wanted)}, got {exchange.status}", exchange, hint)
+    judged(rule)  # the case's own rule held, whatever the checks after it find
     codes = error_code_problems(exchange)
     if codes:
         fail("response.error-code", codes, exchange)

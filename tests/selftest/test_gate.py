@@ -126,7 +126,7 @@ def test_same_seed_same_run(tmp_path: Path) -> None:
     runs = [run_suite(tmp_path / str(i), "-m", "contract") for i in range(2)]
     assert [r.code for r in runs] == [0, 0]
     sent = [r.conformance()["requests"]["sent"] for r in runs]
-    assert sent[0] == sent[1] > 50
+    assert sent[0] == sent[1] > 20
 
 
 def test_plan_lists_the_matrix_and_sends_nothing(tmp_path: Path) -> None:
