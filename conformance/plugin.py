@@ -191,6 +191,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
         result = classify(RUN, item, call, rep)
         if result is not None:
             RUN.results.append(result)
+            # JUnit properties per test case (JUnit reads them from the item at teardown).
+            item.user_properties.append(("rules", ",".join(result.declared)))
+            item.user_properties.append(("outcome", result.kind.value))
+            if result.findings:
+                broken = dict.fromkeys(f.rule for f in result.findings)
+                item.user_properties.append(("broken", ",".join(broken)))
     secrets = RUN.secrets()
     if secrets:
         if rep.longrepr is not None and not isinstance(rep.longrepr, tuple):
