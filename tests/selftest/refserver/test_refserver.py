@@ -20,7 +20,7 @@ import pytest
 
 from conformance.rules import rules
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SEED = ROOT.parent / "shared" / "seed" / "create-campaign.txt"
 KEY_A, KEY_RO, KEY_B = "cc_ref_client_a", "cc_ref_readonly_a", "cc_ref_client_b"
 TEMPLATE_A = "7d9c1f4e-2b3a-4c5d-8e6f-1a2b3c4d5e6f"

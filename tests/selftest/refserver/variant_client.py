@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 KEY_A = "cc_ref_client_a"
 TEMPLATE_A = "7d9c1f4e-2b3a-4c5d-8e6f-1a2b3c4d5e6f"
 PATH = "/v2/campaigns"

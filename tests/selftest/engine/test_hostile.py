@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.selftest.hostile import servers
-from tests.selftest.hostile.watch import Watched, leaks_anywhere, run_watched
-from tests.selftest.hostile.wire import PATH, Behaviour, HostileServer
+from tests.selftest.engine.hostile import servers
+from tests.selftest.engine.hostile.watch import Watched, leaks_anywhere, run_watched
+from tests.selftest.engine.hostile.wire import PATH, Behaviour, HostileServer
 from tests.selftest.suite_runner import TEMPLATE
 
 CANARY = "cc_canary_" + secrets.token_hex(10)

@@ -10,7 +10,7 @@ import threading
 import zlib
 from urllib.parse import quote
 
-from tests.selftest.hostile.wire import (
+from tests.selftest.engine.hostile.wire import (
     PREFLIGHT_ANSWER,
     Behaviour,
     Conn,

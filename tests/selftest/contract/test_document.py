@@ -15,7 +15,7 @@ from openapi_spec_validator import validate
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DOC_URI = "urn:campaigns"
 DOC: dict[str, Any] = yaml.safe_load((ROOT / "openapi" / "campaigns.yaml").read_text("utf-8"))
 SEED: dict[str, Any] = json.loads((ROOT / "tests/data/seed_campaign_example.json").read_text())

@@ -1,0 +1,1 @@
+"""Selftests of the `tooling` part."""
