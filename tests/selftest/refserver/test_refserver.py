@@ -6,11 +6,8 @@ import contextlib
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
-import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +16,7 @@ import httpx
 import pytest
 
 from conformance.rules import rules
+from tests.selftest.refserver.variant_client import running
 
 ROOT = Path(__file__).resolve().parents[3]
 SEED = ROOT.parent / "shared" / "seed" / "create-campaign.txt"
@@ -44,36 +42,10 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(cmd, cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=30)
 
 
-def _wait_ready(proc: subprocess.Popen[bytes], port: int, log: Any) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            log.seek(0)
-            pytest.fail(f"refserver exited early ({proc.returncode}): {log.read()}")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-            return
-        time.sleep(0.05)
-    pytest.fail("refserver did not accept connections within 20 s")
-
-
 @contextlib.contextmanager
 def _server(*args: str) -> Iterator[tuple[str, Any]]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    cmd = [sys.executable, "-m", "refserver", "--port", str(port), *args]
-    with tempfile.TemporaryFile(mode="w+") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=ENV, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            _wait_ready(proc, port, log)
-            yield f"http://127.0.0.1:{port}", log
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    with running(list(args), ENV) as (port, log):
+        yield f"http://127.0.0.1:{port}", log
 
 
 @pytest.fixture(scope="module")

@@ -62,22 +62,18 @@ def child_env(variant: str | None, stack: str | None, rate_limit: int, window: f
 
 
 @contextlib.contextmanager
-def server(
-    variant: str | None = None,
-    stack: str | None = None,
-    rate_limit: int = 0,
-    window: float = 60.0,
-) -> Iterator[Server]:
+def running(args: list[str], env: dict[str, str]) -> Iterator[tuple[int, Any]]:
+    """`python -m refserver` on a free loopback port, its output kept in a log (which must stay
+    empty: the server prints nothing about callers); yields (port, log)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    cmd = [sys.executable, "-m", "refserver", "--port", str(port)]
-    env = child_env(variant, stack, rate_limit, window)
+    cmd = [sys.executable, "-m", "refserver", "--port", str(port), *args]
     with tempfile.TemporaryFile(mode="w+") as log:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             _wait_ready(proc, port, log)
-            yield Server(port, log)
+            yield port, log
         finally:
             proc.terminate()
             try:
@@ -85,6 +81,17 @@ def server(
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+@contextlib.contextmanager
+def server(
+    variant: str | None = None,
+    stack: str | None = None,
+    rate_limit: int = 0,
+    window: float = 60.0,
+) -> Iterator[Server]:
+    with running([], child_env(variant, stack, rate_limit, window)) as (port, log):
+        yield Server(port, log)
 
 
 def _wait_ready(proc: subprocess.Popen[str], port: int, log: Any) -> None:
