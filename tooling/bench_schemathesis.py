@@ -5,12 +5,12 @@ Requests until Schemathesis's first failure are read from its own NDJSON events:
 test case sends is recorded as an interaction with a timestamp, each check result against a case
 id. The first failure is the earliest failing case (including the probes a check sends on its
 behalf, such as `ignored_auth`'s unauthenticated retry); the count is every interaction up to it.
-Its capability probes (one or two requests before any test) are not test cases and not counted.
+Its capability probes (one or two requests before any test) are not test cases and not counted
+there; the cost of a whole run counts them, since they reach the target too.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
@@ -24,8 +24,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable
 from contextlib import suppress
-from dataclasses import dataclass
-from importlib.metadata import version
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +55,11 @@ class Run:
     error: str = ""
     # Time inside the tool's own run (its report), without process start-up.
     in_run_seconds: float = 0.0
+    # Campaigns created (201s) up to the first failure, or in the whole run.
+    campaigns: int = 0
+    # The gate's failed rules (from its conformance.json), to tell a defect's own rule apart.
+    failed_rules: list[str] = field(default_factory=list)
+    exit_status: int | None = None
 
 
 # Every child the bench starts, by PID, so an interrupted bench can end them (and only them).
@@ -139,6 +143,10 @@ class Outcome:
     requests: int  # to the first failure, or every interaction when there is none
     first_failure: str = ""
     running_time: float = 0.0
+    campaigns: int = 0  # 201s among those requests
+    sent: int = 0  # every interaction of the run, failures or not
+    created: int = 0  # every 201 of the run
+    probes: int = 0  # capability probes answered before any test
 
 
 def _subtree(case_id: str, children: dict[str, list[str]]) -> list[str]:
@@ -151,20 +159,23 @@ def _subtree(case_id: str, children: dict[str, list[str]]) -> list[str]:
 
 
 def parse_ndjson(lines: Iterable[str]) -> Outcome:
-    stamps: list[float] = []
+    stamps: list[tuple[float, bool]] = []  # (time, created) of every interaction
     first: tuple[float, str] | None = None
-    running_time = 0.0
+    running_time, probes = 0.0, 0
     for line in lines:
         if not line.strip():
             continue
         event: dict[str, Any] = json.loads(line)
         if "EngineFinished" in event:
             running_time = float(event["EngineFinished"].get("running_time") or 0.0)
+        payload = event.get("PhaseFinished", {}).get("payload") or {}
+        probes += sum(1 for p in payload.get("probes", []) if p.get("response"))
         recorder = event.get("ScenarioFinished", {}).get("recorder")
         if not recorder:
             continue
-        at = {cid: float(i["timestamp"]) for cid, i in recorder.get("interactions", {}).items()}
-        stamps += at.values()
+        interactions = recorder.get("interactions", {})
+        at = {cid: float(i["timestamp"]) for cid, i in interactions.items()}
+        stamps += [(float(i["timestamp"]), _created(i)) for i in interactions.values()]
         children: dict[str, list[str]] = defaultdict(list)
         for cid, node in recorder.get("cases", {}).items():
             if node.get("parent_id"):
@@ -180,10 +191,16 @@ def parse_ndjson(lines: Iterable[str]) -> Outcome:
             label = f"{failed[0]['name']}: {title}" if title else failed[0]["name"]
             if first is None or done < first[0]:
                 first = (done, label)
+    created = sum(c for _, c in stamps)
+    totals = {"sent": len(stamps), "created": created, "probes": probes}
     if first is None:
-        return Outcome(False, len(stamps), running_time=running_time)
-    count = sum(1 for s in stamps if s <= first[0])
-    return Outcome(True, count, first[1], running_time)
+        return Outcome(False, len(stamps), "", running_time, created, **totals)
+    upto = [c for t, c in stamps if t <= first[0]]
+    return Outcome(True, len(upto), first[1], running_time, sum(upto), **totals)
+
+
+def _created(interaction: dict[str, Any]) -> bool:
+    return (interaction.get("response") or {}).get("status_code") == 201
 
 
 # All checks, stop at the first failure. One worker: requests in a known order, as the suite's
@@ -220,7 +237,11 @@ def schemathesis_on(
             return run
         with report.open(encoding="utf-8") as lines:
             outcome = parse_ndjson(lines)
-    run.detected, run.requests = outcome.detected, outcome.requests
+    run.detected, run.requests, run.campaigns = (
+        outcome.detected,
+        outcome.requests,
+        outcome.campaigns,
+    )
     run.first_failure, run.in_run_seconds = outcome.first_failure, round(outcome.running_time, 2)
     if code == 1 and not outcome.detected:
         run.error = "exit 1 without a failing check (an error, not a finding)"
@@ -253,69 +274,35 @@ def first_failed_test(stdout: str) -> str:
     return ""
 
 
-def run_gate(defect: str, seed: int, timeout: float, target: dict[str, str] | None = None) -> Run:
-    """The suite stopping at its first failure (`-x`); `target` names a running server, else
-    the suite starts its own (which inherits REFSERVER_DEFECT)."""
-    # The gate's configuration comes from the bench alone, never from the caller's environment.
+def run_gate(
+    defect: str,
+    seed: int,
+    timeout: float,
+    target: dict[str, str] | None = None,
+    *,
+    depth: str = "gate",
+    first_failure: bool = True,
+) -> Run:
+    """The suite at `depth`, stopping at its first failure (`-x`) unless `first_failure` is
+    off; `target` names a running server, else the suite starts its own (which inherits
+    REFSERVER_DEFECT)."""
+    # The gate's configuration comes from the bench alone, never from the caller's environment:
+    # DEPTH is set even for the default, since child_env passes an inherited one through.
+    cmd = GATE_CMD if first_failure else [c for c in GATE_CMD if c != "-x"]
     with tempfile.TemporaryDirectory(prefix="bench-gate-") as tmp:
         env = child_env(SEED=str(seed), DERANDOMIZE="1", REPORTS_DIR=tmp, PYTHONHASHSEED="0")
-        env.update({"REFSERVER_DEFECT": defect} if defect else {}, **(target or {}))
+        env.update({"REFSERVER_DEFECT": defect} if defect else {}, **(target or {}), DEPTH=depth)
         started = time.monotonic()
-        code, out = run_bounded(GATE_CMD, env, timeout)
+        code, out = run_bounded(cmd, env, timeout)
         run = Run("gate", defect, seed, code == 1, 0, round(time.monotonic() - started, 2))
-        run.first_failure = first_failed_test(out)
+        run.first_failure, run.exit_status = first_failed_test(out), code
         report, info = Path(tmp) / "conformance.json", Path(tmp) / "run.json"
         if report.exists():
-            run.requests = json.loads(report.read_text(encoding="utf-8"))["requests"]["sent"]
+            doc = json.loads(report.read_text(encoding="utf-8"))
+            run.requests = doc["requests"]["sent"]
+            run.campaigns = doc["requests"]["campaigns_created"]
+            run.failed_rules = [r["rule"] for r in doc["rules"] if r["failed"]]
             run.in_run_seconds = json.loads(info.read_text(encoding="utf-8"))["seconds"]
     if code not in (0, 1):
         run.error = f"timed out after {timeout:.0f}s" if code is None else f"exit {code}"
     return run
-
-
-def measure_overhead(seed: int, max_examples: int, timeout: float) -> dict[str, float]:
-    """Both tools in turn against one clean server, with nothing else running."""
-    keys = EmbeddedKeys.fresh()
-    with reference_server(0, keys, "", 0) as url:
-        target = dict(BASE_URL=url, API_KEY=keys.api_key, TEMPLATE_ID=keys.template_id)
-        target.update(FORBIDDEN_API_KEY=keys.forbidden_api_key, OTHER_API_KEY=keys.other_api_key)
-        gate = run_gate("", seed, timeout, target)
-        st = schemathesis_on(url, keys.api_key, "", seed, max_examples, timeout)
-    out: dict[str, float] = {}
-    for name, run in (("gate", gate), ("schemathesis", st)):
-        if run.error or run.detected:
-            print(f"warning: {name} on the clean server: {run.error or run.first_failure}")
-        out[f"{name}_requests"] = run.requests
-        out[f"{name}_s_per_request"] = run.seconds / max(run.requests, 1)
-        out[f"{name}_in_run_s_per_request"] = run.in_run_seconds / max(run.requests, 1)
-    return out
-
-
-def fingerprint() -> str:
-    """What a kept run depends on: the suite, the server, the document and the tools' versions
-    (not the bench itself, whose report can change without running anything again)."""
-    digest = hashlib.sha256(" ".join(version(p) for p in TOOL_PACKAGES).encode())
-    files = [*ROOT.glob("conformance/*.py"), *ROOT.glob("refserver/*.py"), ROOT / "conftest.py"]
-    files += [*ROOT.glob("tests/conformance/*.py"), ROOT / "openapi" / "campaigns.yaml"]
-    for path in sorted(p for p in files if not p.name.startswith("bench")):
-        digest.update(path.name.encode() + path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def tree_state() -> str:
-    """The commit measured, and whether the suite, server or document differ from it."""
-    git = ["git", "-C", str(ROOT)]
-    paths = ["conformance", "refserver", "tests/conformance", "openapi", ":!conformance/bench*"]
-    try:
-        head = subprocess.run(
-            [*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=30
-        )
-        dirty = subprocess.run(
-            [*git, "status", "--porcelain", "--", *paths],
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return head.stdout.strip() + (" + uncommitted changes" if dirty.stdout.strip() else "")
