@@ -18,6 +18,11 @@ from conformance.findings import (
 )
 from conformance.outcomes import TestResult
 
+# A test's declared rules, on the item (its nodeid changes while Schemathesis runs subtests),
+# and whether one of its subtests failed.
+DECLARED = pytest.StashKey[tuple[str, ...]]()
+SUBFAILED = pytest.StashKey[bool]()
+
 
 def find_all(exc: BaseException | None, kind: type[BaseException]) -> list[BaseException]:
     """Every `kind` in an exception's cause, context or group (Hypothesis wraps failures)."""
@@ -37,7 +42,7 @@ def find_all(exc: BaseException | None, kind: type[BaseException]) -> list[BaseE
 def classify(
     run: Any, item: pytest.Item, call: pytest.CallInfo[Any], rep: pytest.TestReport
 ) -> TestResult | None:
-    declared = run.declared.get(item.nodeid, ())
+    declared = item.stash[DECLARED]
     exc = call.excinfo.value if call.excinfo else None
     if not_tested := find_all(exc, NotTested):
         if not run.stopped:

@@ -20,9 +20,9 @@ import pytest
 from conformance import outcomes
 from conformance.api import Api
 from conformance.baseline import Accepted
-from conformance.classify import classify
+from conformance.classify import DECLARED, SUBFAILED, classify
 from conformance.cost import describe, estimate
-from conformance.findings import JUDGED, NotTested, TransportFault
+from conformance.findings import JUDGED, Kind, NotTested, TransportFault
 from conformance.narration import announce, progress
 from conformance.outcomes import TestResult
 from conformance.redact import redact
@@ -63,7 +63,6 @@ class Run:
     memory: RunMemory = field(default_factory=RunMemory)
     stack: ExitStack = field(default_factory=ExitStack)
     results: list[TestResult] = field(default_factory=list)
-    declared: dict[str, tuple[str, ...]] = field(default_factory=dict)
     stopped: str = ""  # why the rest of the run is not tested
     setup_error: str = ""
     accepted: Accepted = field(default_factory=Accepted)
@@ -179,7 +178,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items.sort(key=rank)
     RUN.items = list(items)
     for item in items:
-        RUN.declared[item.nodeid] = tuple(m.args[0] for m in item.iter_markers("rule"))
+        # Kept on the item itself: Schemathesis renames a node while its subtests run.
+        item.stash[DECLARED] = tuple(m.args[0] for m in item.iter_markers("rule"))
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
@@ -187,8 +187,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
     # tryfirst: the outermost wrapper, so what others rewrote is redacted after them.
     outcome = yield
     rep = outcome.get_result()
-    if RUN.settings is not None and item.nodeid in RUN.declared:
+    if RUN.settings is not None and DECLARED in item.stash:
         result = classify(RUN, item, call, rep)
+        if result is not None and result.kind is Kind.FAILED and call.when == "call":
+            item.stash[SUBFAILED] = True
+        elif result is not None and result.kind is Kind.PASSED and item.stash.get(SUBFAILED, False):
+            result = None  # the test as a whole passed, but a subtest of it failed: no green case
         if result is not None:
             RUN.results.append(result)
             # JUnit properties per test case (JUnit reads them from the item at teardown).

@@ -188,6 +188,8 @@ async def _create(request: Request) -> Response:
         return _json(429, body, headers)
     body = await _parse(request)
     _plant_faults(body)
+    if active("wrong_shape_400") and not isinstance(body, dict):
+        raise _error(400, "BAD_REQUEST", "Request body must be a JSON object")
     if (
         active("template_before_validation")
         and isinstance(body, dict)

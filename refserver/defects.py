@@ -25,7 +25,11 @@ def _d(name: str, rules: str, description: str) -> Defect:
 
 CATALOGUE: tuple[Defect, ...] = (
     # Validation of the request body.
-    _d("name_empty_accepted", "request.name", "accepts an empty name (minLength 1 ignored)"),
+    _d(
+        "name_empty_accepted",
+        "request.name request.invalid-rejected",
+        "accepts an empty name (minLength 1 ignored)",
+    ),
     _d("name_one_rejected", "request.accepted-edges", "rejects a 1-character name"),
     _d("name_256_accepted", "request.name", "accepts a 256-character name"),
     _d("name_255_rejected", "request.accepted-edges", "rejects a 255-character name"),
@@ -58,7 +62,11 @@ CATALOGUE: tuple[Defect, ...] = (
     _d("concurrency_bool_accepted", "request.maxConcurrentCalls", "accepts true and echoes 1"),
     _d("direction_any_accepted", "request.direction", "accepts any string direction and echoes it"),
     _d("direction_null_accepted", "request.direction", "accepts direction null (echoes outbound)"),
-    _d("kind_agent_first_rejected", "request.accepted-edges", "rejects kind agent_first"),
+    _d(
+        "kind_agent_first_rejected",
+        "request.accepted-edges request.valid-accepted",
+        "rejects kind agent_first",
+    ),
     _d("kind_null_accepted", "request.kind", "accepts kind null (echoes voice_ai)"),
     _d(
         "handler_kind_any_accepted",
@@ -99,7 +107,11 @@ CATALOGUE: tuple[Defect, ...] = (
         "request.primaryRoutingConfigId request.afterHoursRoutingConfigId",
         "checks the pattern with re.match and $, so a trailing newline passes",
     ),
-    _d("unknown_property_rejected", "body.unknown-properties", "rejects unknown properties"),
+    _d(
+        "unknown_property_rejected",
+        "body.unknown-properties request.valid-accepted",
+        "rejects unknown properties",
+    ),
     _d("template_id_format_checked", "template.not-found", "422 for a non-UUID templateId"),
     # Status and shape of the 201.
     _d("created_returns_200", "response.documented", "answers 200 instead of 201"),
@@ -180,6 +192,11 @@ CATALOGUE: tuple[Defect, ...] = (
         "big_int_500", "robustness.no-5xx", "500 when maxConcurrentCalls is an integer beyond 2**53"
     ),
     _d("non_bmp_500", "robustness.no-5xx", "500 when name holds a character outside the BMP"),
+    _d(
+        "wrong_shape_400",
+        "body.wrong-shape",
+        "JSON of the wrong top-level type (an array, a string...) is answered 400, not 422",
+    ),
     _d("top_level_array_500", "robustness.no-5xx", "500 on a top-level array body"),
     _d("empty_body_500", "robustness.no-5xx", "500 on an empty body"),
     _d(
