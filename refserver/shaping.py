@@ -63,6 +63,11 @@ def _reshape(status: int, body: Any) -> Any:
         body["code"] = "INVALID_REQUEST_BODY"
     if status == 422 and isinstance(body.get("errors"), list):
         body = _validation(body)
+    if active("nested_nulls") and isinstance(body.get("campaign"), dict):
+        campaign = dict(body["campaign"])
+        for config in ("transferConfig", "appointmentConfig"):
+            campaign[config] = _nulls(campaign.get(config))
+        body["campaign"] = campaign
     if active("extra_properties"):
         body = _with_extras(body)
     elif active("integers_as_floats"):
@@ -92,6 +97,22 @@ def _validation(body: dict[str, Any]) -> dict[str, Any]:
     if active("failed_records_empty"):
         body["failedRecords"] = []
     return body
+
+
+# The nested properties CONTRACT.md names nullable: optional links and free-text fields.
+NULLABLE_NESTED = frozenset(
+    {"routingConfigId", "groupId", "callFormId", "appointmentConfigId", "transferConfigId"}
+    | {"removedByUserId", "replacementMemberId", "createdBy", "updatedBy", "description"}
+    | {"removedAt", "removedReason", "filterData", "skills", "lastCallAt"}
+)
+
+
+def _nulls(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_nulls(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    return {k: None if k in NULLABLE_NESTED else _nulls(v) for k, v in value.items()}
 
 
 def _with_extras(value: Any) -> Any:

@@ -211,6 +211,15 @@ CATALOGUE: tuple[Variant, ...] = (
         "the type its siblings share (a new status count is 0, a new feature flag false)",
     ),
     _v(
+        "nested_nulls",
+        'CONTRACT.md "The Campaign object": "Inside the nested configs: every property the example '
+        "shows as `null`, every optional link to another record (`routingConfigId`, `groupId`, "
+        '`callFormId`, ...), and free-text or optional fields (`description`, `removedAt`, ...)" '
+        "are nullable",
+        "inside transferConfig and appointmentConfig, every optional link and free-text field "
+        "the contract names is null",
+    ),
+    _v(
         "error_entries_extra_fields",
         _ERRORS + " (what an entry holds, not a closed set)",
         "each 422 errors[] entry adds keyword and severity",

@@ -130,6 +130,19 @@ def _extras(port: int) -> None:
     assert created["campaign"]["transferConfig"]["vendorExtension"] == "extra"
 
 
+@check("nested_nulls")
+def _nested_nulls(port: int) -> None:
+    campaign = post(port, {"name": "x", "templateId": TEMPLATE_A}).json()["campaign"]
+    nulled = [
+        (key, value)
+        for config in ("transferConfig", "appointmentConfig")
+        for obj in objects(campaign[config])
+        for key, value in obj.items()
+        if key in ("routingConfigId", "description", "createdBy", "updatedBy")
+    ]
+    assert nulled and all(value is None for _, value in nulled), nulled
+
+
 @check("error_entries_extra_fields", "errors_without_expected_received", "errors_multiple")
 def _error_entries(port: int) -> None:
     variant = _current(port)
