@@ -131,6 +131,16 @@ def build(results: list[TestResult], ledger: Ledger, run: dict[str, Any]) -> dic
             "maybe_created": ledger.maybe_created,
         },
         "tests": _totals(results),
+        # Every test's outcome in run order, for tools (the bench's first failure) to read.
+        "results": [
+            {
+                "test": r.nodeid,
+                "outcome": r.kind.value,
+                "rules": list(r.declared),
+                "broken": list(dict.fromkeys(f.rule for f in r.findings)),
+            }
+            for r in results
+        ],
         "rules": matrix(results),
     }
 

@@ -26,7 +26,8 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from conformance.settings import ROOT
+from conformance.matrix import build_matrix
+from conformance.settings import ROOT, name_prefix
 from harness.embedded import EMBEDDED_RATE_LIMIT
 from tooling import bench_clean as clean
 from tooling import bench_schemathesis as runner
@@ -42,11 +43,6 @@ from tooling.bench_report import (
 )
 from tooling.bench_schemathesis import Run
 from tooling.suiteruns import CLEAN, catalogue
-
-
-def count_collected(stdout: str) -> int:
-    """Test ids in `pytest --collect-only -q` output (one `path::name` line each)."""
-    return sum(1 for line in stdout.splitlines() if "::" in line and not line.startswith(" "))
 
 
 def _seeds(text: str) -> list[int]:
@@ -71,8 +67,6 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown defects: {unknown}" if unknown else "need seeds and jobs >= 1")
     defects = [d for d in known if not args.only or d["name"] in args.only]
     servers = [(CLEAN, ()), *((d["name"], tuple(d["rules"])) for d in defects)]
-    collect = [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"]
-    _, out = runner.run_bounded([*collect, "tests/conformance/test_boundary.py"], clean_env(), 120)
     head: dict[str, Any] = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
     head |= {"cores": os.cpu_count(), "python": platform.python_version(), "seeds": args.seeds}
     head["versions"] = {p: version(p) for p in runner.TOOL_PACKAGES}
@@ -111,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     cost_rows = [
         clean.cost_row(kind, [r for r in costs if r.tool == kind]) for kind in clean.COST_KINDS
     ]
-    summary = summarize(rows, count_collected(out))
+    summary = summarize(rows, len(build_matrix(name_prefix())))
     reports.mkdir(parents=True, exist_ok=True)
     doc = render_doc(head, summary, per, render_table(rows), cost_rows)
     (reports / "bench.md").write_text(doc, encoding="utf-8")

@@ -265,13 +265,9 @@ GATE_ARGS = "-m pytest tests/conformance -x -q -p no:cacheprovider"
 GATE_CMD = [sys.executable, *GATE_ARGS.split()]
 
 
-def first_failed_test(stdout: str) -> str:
-    """The first `FAILED`/`ERROR` node id of a `pytest -q` summary."""
-    for line in stdout.splitlines():
-        for tag in ("FAILED ", "ERROR "):
-            if line.startswith(tag):
-                return line[len(tag) :].split(" - ", 1)[0].strip()
-    return ""
+def first_failed_test(doc: dict) -> str:
+    """The first failed test of a run, from its conformance.json (in run order)."""
+    return next((r["test"] for r in doc.get("results", []) if r["outcome"] == "failed"), "")
 
 
 def run_gate(
@@ -293,12 +289,13 @@ def run_gate(
         env = child_env(SEED=str(seed), DERANDOMIZE="1", REPORTS_DIR=tmp, PYTHONHASHSEED="0")
         env.update({"REFSERVER_DEFECT": defect} if defect else {}, **(target or {}), DEPTH=depth)
         started = time.monotonic()
-        code, out = run_bounded(cmd, env, timeout)
+        code, _ = run_bounded(cmd, env, timeout)
         run = Run("gate", defect, seed, code == 1, 0, round(time.monotonic() - started, 2))
-        run.first_failure, run.exit_status = first_failed_test(out), code
+        run.exit_status = code
         report, info = Path(tmp) / "conformance.json", Path(tmp) / "run.json"
         if report.exists():
             doc = json.loads(report.read_text(encoding="utf-8"))
+            run.first_failure = first_failed_test(doc)
             run.requests = doc["requests"]["sent"]
             run.campaigns = doc["requests"]["campaigns_created"]
             run.failed_rules = [r["rule"] for r in doc["rules"] if r["failed"]]

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from tooling import bench_clean
-from tooling.bench import count_collected
 from tooling.bench_clean import (
     CostRow,
     cost_lines,
@@ -114,24 +113,18 @@ def test_summarize_against_the_targets() -> None:
     assert math.isclose(s["fewer_by_geomean"], round((9 * 250 / 263 * 4 / 50) ** (1 / 3), 2))
 
 
-def test_count_collected() -> None:
-    out = (
-        "tests/conformance/test_boundary.py::test_edge[accept-0]\n"
-        "tests/conformance/test_boundary.py::test_edge[name-missing]\n"
-        "\n2 tests collected in 0.08s\n"
-    )
-    assert count_collected(out) == 2
-
-
 def test_first_failed_test() -> None:
-    out = (
-        "....F\n"
-        "FAILED tests/conformance/test_boundary.py::test_edge[name-reject-0] - Failed: x\n"
-        "!!!!! stopping after 1 failures !!!!!\n"
-    )
-    assert first_failed_test(out) == "tests/conformance/test_boundary.py::test_edge[name-reject-0]"
-    assert first_failed_test("ERROR tests/x.py::test_y - boom") == "tests/x.py::test_y"
-    assert first_failed_test("5 passed in 1s") == ""
+    results = [
+        {"test": "tests/conformance/test_boundary.py::test_edge[accept-0]", "outcome": "passed"},
+        {
+            "test": "tests/conformance/test_boundary.py::test_edge[name-reject-0]",
+            "outcome": "failed",
+        },
+        {"test": "tests/conformance/test_auth.py::test_x", "outcome": "failed"},
+    ]
+    assert first_failed_test({"results": results}) == results[1]["test"]
+    assert first_failed_test({"results": results[:1]}) == ""
+    assert first_failed_test({}) == ""
 
 
 def _scenario(cases: dict[str, tuple[float, str | None]], failing: dict[str, str]) -> str:
