@@ -40,8 +40,8 @@ def estimate(items: Iterable[pytest.Item], settings: Settings) -> dict[str, tupl
             continue  # off without RATE_LIMIT (the embedded sibling is not the target)
         r, c = parts.get(part_of(item), (0, 0))
         parts[part_of(item)] = (r + requests, c + campaigns)
-    if settings.rate_limit:
-        r, c = parts.get("test_rate_limit", (0, 0))
+    if settings.rate_limit and "test_rate_limit" in parts:
+        r, c = parts["test_rate_limit"]
         parts["test_rate_limit"] = (r + settings.rate_limit, c)  # the burst of N+1
     return parts
 

@@ -23,7 +23,8 @@ def say(config: pytest.Config, *lines: str) -> None:
     if reporter is None or capture is None:
         return
     with capture.global_and_fixture_disabled():
-        reporter.ensure_newline()
+        if reporter._tw.width_of_current_line:  # mid-line among the dots
+            reporter.write_line("")
         for line in lines:
             reporter.write_line(line)
 

@@ -45,7 +45,9 @@ ORDER = ("boundary", "auth", "semantic", "robustness", "contract", "rate_limit")
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """`--collect-only` (how `make plan` asks): the cost of each part, nothing sent."""
+    """The tests that will run (after `-m`/`-k`), for the planned cost; with `--collect-only`,
+    the cost of each part is printed and nothing is sent."""
+    RUN.items = list(session.items)
     if not session.config.option.collectonly or not RUN.items:
         return
     try:
@@ -137,7 +139,7 @@ def target(pytestconfig: pytest.Config) -> Settings:
     except (PreflightError, TransportFault, NotTested) as exc:
         _stop(f"preflight: {exc}", outcomes.SETUP_ERROR)
     announce(pytestconfig, settings, RUN.items)
-    RUN.api.session.on_request = progress(pytestconfig, RUN.ledger)
+    RUN.api.session.on_progress = progress(pytestconfig, RUN.ledger)
     return settings
 
 
@@ -176,7 +178,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return next((i for i, m in enumerate(ORDER) if item.get_closest_marker(m)), len(ORDER))
 
     items.sort(key=rank)
-    RUN.items = list(items)
     for item in items:
         # Kept on the item itself: Schemathesis renames a node while its subtests run.
         item.stash[DECLARED] = tuple(m.args[0] for m in item.iter_markers("rule"))

@@ -29,6 +29,7 @@ from conformance.wire import TrackingAdapter, never_reached
 
 MAX_RETRY_AFTER = 65.0  # a 60-per-minute window never needs longer
 THROTTLE_RETRIES = 3
+WAIT_SLICE = 5.0
 
 __all__ = ["BudgetExhausted", "Exchange", "GuardedSession", "Ledger", "TransportFault"]
 
@@ -55,7 +56,8 @@ class GuardedSession(requests.Session):
         self._last_sent = 0.0
         self._raw_429 = False
         self.last_exchange: Exchange | None = None
-        self.on_request: Callable[[], None] | None = None  # progress, after each request
+        # Progress: called after each request and every few seconds of any wait.
+        self.on_progress: Callable[[], None] | None = None
         op = target_operation()
         self._method = op.method.upper()
         self._allowed = urlsplit((settings.base_url or "") + op.path)
@@ -78,6 +80,18 @@ class GuardedSession(requests.Session):
             yield
         finally:
             self._interval, self._raw_429 = saved
+
+    def _progress(self) -> None:
+        if self.on_progress is not None:
+            self.on_progress()
+
+    def _wait(self, seconds: float) -> None:
+        """Sleep in slices, saying so: a paced run, a window of silence or a 429 being waited
+        out never leaves the terminal quiet for long."""
+        end = time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
+            time.sleep(min(left, WAIT_SLICE))
+            self._progress()
 
     def remaining(self) -> float:
         return self.settings.max_time - (time.monotonic() - self.started)
@@ -104,7 +118,7 @@ class GuardedSession(requests.Session):
         wait = self._last_sent + self._interval - time.monotonic()
         if wait > 0:
             self.ledger.pace_wait += wait
-            time.sleep(wait)
+            self._wait(wait)
         self._last_sent = time.monotonic()
 
     def idle_for(self, seconds: float) -> None:
@@ -120,7 +134,7 @@ class GuardedSession(requests.Session):
                 f"waiting {wait:.0f}s for a fresh rate-limit window would pass MAX_TIME"
             )
         self.ledger.pace_wait += wait
-        time.sleep(wait)
+        self._wait(wait)
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         # Never follow a redirect: a 3xx comes back to the check as it is (a finding), and the
@@ -141,7 +155,7 @@ class GuardedSession(requests.Session):
                     f"target throttled; waiting {wait:g}s would pass MAX_TIME={self.settings.max_time:g}s"
                 )
             self.ledger.throttle_wait += wait
-            time.sleep(wait)
+            self._wait(wait)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _send_with_retries(
@@ -171,8 +185,7 @@ class GuardedSession(requests.Session):
                 continue
             self.ledger.record(response)
             self.last_exchange = Exchange.from_response(response)
-            if self.on_request is not None:
-                self.on_request()
+            self._progress()
             return response
         raise AssertionError("unreachable")  # pragma: no cover
 

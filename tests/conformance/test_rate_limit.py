@@ -126,15 +126,18 @@ def test_limit_is_per_key(burst: Burst, limited_api: Api) -> None:
 
 @pytest.mark.rule("order")
 def test_throttled_key_is_429_before_its_body_is_judged(burst: Burst, limited_api: Api) -> None:
-    """Order of decisions: 429 comes before 400 and 422. The key is throttled again right
-    before the probe, so a window that ended meanwhile cannot answer for the server."""
+    """Order of decisions: 429 comes before 400 and 422. The probe follows the burst's 429 at
+    once; if it is not refused, the window may have ended meanwhile, so the key is throttled
+    again right before a second probe, and only that one decides."""
     _refused(burst)
     limit = limited_api.settings.rate_limit or 0
     with limited_api.session.rate_limit_probe():
-        for _ in range(limit + 1):
-            if limited_api.post(quiet_body(limited_api)).status == 429:
-                break
-        else:
-            raise CannotJudge("the key could not be throttled again (see rate.limit)")
         exchange = limited_api.post(raw=b'{"name": ')
+        if exchange.status != 429:
+            for _ in range(limit + 1):
+                if limited_api.post(quiet_body(limited_api)).status == 429:
+                    break
+            else:
+                raise CannotJudge("the key could not be throttled again (see rate.limit)")
+            exchange = limited_api.post(raw=b'{"name": ')
     expect_status(exchange, 429, "order")
