@@ -93,6 +93,7 @@ def _refused(burst: Burst) -> Exchange:
 
 
 @pytest.mark.rule("rate.header")
+@pytest.mark.cost(requests=0)
 def test_retry_after_header_agrees(burst: Burst) -> None:
     refused = _refused(burst)
     header = refused.header("retry-after")
