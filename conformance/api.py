@@ -73,7 +73,8 @@ class Api:
         if body is not UNSET:
             data = json.dumps(body, ensure_ascii=False).encode()
         method = target_operation().method.upper()
-        response = self.session.request(method, self.url, data=data, headers=headers)
-        exchange = Exchange.from_response(response)
+        self.session.request(method, self.url, data=data, headers=headers)
+        exchange = self.session.last_exchange
+        assert exchange is not None  # set by every request that returns
         exchange.key_var = key if api_key is None else None
         return exchange

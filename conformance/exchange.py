@@ -18,10 +18,6 @@ from conformance.redact import curl_line, excerpt, redact_headers
 MAX_JSON_DEPTH = 200
 
 
-class _TooDeep(ValueError):
-    pass
-
-
 def _depth_ok(raw: bytes) -> bool:
     """Bracket depth of a JSON text, strings skipped; cheap, and run before the parser."""
     depth, in_string, escaped = 0, False, False

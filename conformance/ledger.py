@@ -7,9 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-import requests
-
-from conformance.exchange import parse_json
+from conformance.exchange import Exchange
 
 
 def _now() -> str:
@@ -31,12 +29,12 @@ class Ledger:
     current_test: str = "<setup>"
     started: float = field(default_factory=time.monotonic)
 
-    def record(self, response: requests.Response) -> None:
+    def record(self, exchange: Exchange) -> None:
         self.sent += 1
         self.by_test[self.current_test] += 1
-        if response.status_code != 201:
+        if exchange.status != 201:
             return
-        body, _ = parse_json(response.content)
+        body = exchange.json()
         campaign = body.get("campaign") if isinstance(body, dict) else None
         if isinstance(campaign, dict) and campaign.get("id"):
             self.created.append(
@@ -48,7 +46,7 @@ class Ledger:
                 }
             )
 
-    def uncertain(self, request: requests.PreparedRequest) -> None:
+    def uncertain(self) -> None:
         self.by_test[self.current_test] += 1
         self.maybe_created.append({"time": _now(), "test": self.current_test})
 

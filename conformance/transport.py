@@ -171,7 +171,7 @@ class GuardedSession(requests.Session):
                 reached = not never_reached(fault.__cause__)
                 if reached:
                     self.ledger.sent += 1
-                    self.ledger.uncertain(request)
+                    self.ledger.uncertain()
                 self.ledger.fault(request.url or "", str(fault))
                 # A request that may have reached the target (a time-out, a reset after sending)
                 # is never retried: a POST may have created a campaign.
@@ -183,8 +183,9 @@ class GuardedSession(requests.Session):
                     ) from fault.__cause__
                 time.sleep(min(2.0**attempt * 0.5, 5.0, max(self.remaining(), 0)))
                 continue
-            self.ledger.record(response)
+            # One Exchange per response: the ledger, the checks and the reports share its parse.
             self.last_exchange = Exchange.from_response(response)
+            self.ledger.record(self.last_exchange)
             self._progress()
             return response
         raise AssertionError("unreachable")  # pragma: no cover
