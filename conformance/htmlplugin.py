@@ -1,50 +1,38 @@
 """pytest plugin: report.html gets the suite's title and, at its top, the verdict and a link to
-summary.html; after the run, summary.html is written next to conformance.json.
+summary.html (written with the other reports, by `conformance.report.write_reports`).
 
 pytest-html's hooks are only known while pytest-html is loaded (`-p no:html` unloads it), and
-pytest rejects an implementation of an unknown hook, so those two live on a class registered
-in `pytest_configure` only when the html plugin is there. summary.html does not need pytest-html.
+pytest rejects an implementation of an unknown hook, so they live on a class registered in
+`pytest_configure` only when the html plugin is there.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import time
 from html import escape
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conformance.htmlreport import verdict_word, write_summary
+from conformance.htmlreport import verdict_word
 from conformance.settings import Settings
 
 TITLE = "CareCycle conformance: {operation}"  # the operation from the document, never spelled here
-_STARTED = time.time()
 
 
 def _reports_dir() -> Path:
-    # Where conformance.plugin wrote conformance.json: the same expression, the same REPORTS_DIR.
+    # Where conformance.plugin wrote its reports: the same expression, the same REPORTS_DIR.
     from conformance.plugin import RUN
 
     return (RUN.settings or Settings.reports_only()).reports_dir
 
 
 def _this_run_doc() -> dict[str, Any] | None:
-    """conformance.json when this session wrote it; None for the selftests, which write none
-    (an older file from an earlier run must not be reported as this one)."""
+    """This run's built report; None for the selftests, which build none."""
     from conformance.plugin import RUN
 
-    if RUN.settings is None and not RUN.setup_error:
-        return None
-    path = _reports_dir() / "conformance.json"
-    try:
-        if path.stat().st_mtime < _STARTED - 1:
-            return None
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+    return RUN.report
 
 
 class HtmlHooks:
@@ -61,8 +49,8 @@ class HtmlHooks:
     def pytest_html_results_summary(
         self, prefix: list[str], summary: list[str], postfix: list[str]
     ) -> None:
-        # pytest-html calls this at its own (trylast) sessionfinish, after conformance.json is
-        # written (tryfirst), so the verdict here is this run's.
+        # pytest-html calls this at its own (trylast) sessionfinish, after the reports are
+        # built (tryfirst), so the verdict here is this run's.
         doc = _this_run_doc()
         if doc is None:
             return
@@ -94,14 +82,3 @@ class HtmlHooks:
 def pytest_configure(config: pytest.Config) -> None:
     if config.pluginmanager.hasplugin("html"):
         config.pluginmanager.register(HtmlHooks(config), "conformance-html")
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    # trylast: conformance.json (written tryfirst) is there and final.
-    doc = _this_run_doc()
-    if doc is None:
-        return
-    from conformance.plugin import RUN
-
-    write_summary(_reports_dir(), doc, RUN.secrets())

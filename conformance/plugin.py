@@ -72,6 +72,7 @@ class Run:
     started: float = field(default_factory=time.time)
     extra_secrets: list[str] = field(default_factory=list)
     items: list[pytest.Item] = field(default_factory=list)
+    report: dict[str, Any] | None = None  # the built conformance report, once written
 
     def secrets(self) -> list[str]:
         own = self.settings.secrets() if self.settings else []
@@ -252,7 +253,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             "stale": [e.to_dict() for e in RUN.accepted.stale()],
         },
     }
-    write_reports(settings.reports_dir, RUN.results, RUN.ledger, run, RUN.secrets())
+    RUN.report = write_reports(settings.reports_dir, RUN.results, RUN.ledger, run, RUN.secrets())
     RUN.stack.close()
 
 
@@ -275,12 +276,12 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_terminal_summary(terminalreporter: Any) -> Iterator[None]:
     """One finding per broken rule first; pytest's per-case detail follows."""
-    settings = RUN.settings
-    if settings is not None:
+    settings, doc = RUN.settings, RUN.report
+    if settings is not None and doc is not None:
         terminalreporter.section("conformance findings, one per broken rule", sep="=")
-        for line in terminal_summary(RUN.results, RUN.ledger, settings, RUN.stopped):
+        for line in terminal_summary(doc, settings):
             terminalreporter.write_line(line)
-        note = terminalreporter.config.hook.pytest_conformance_reproduce_note(settings=settings)
+        note = doc["run"].get("reproduce_note")
         if note and any(r.findings for r in RUN.results):
             terminalreporter.write_line(f"reproduce: {note}")
         for entry in RUN.accepted.stale():

@@ -58,18 +58,26 @@ _ORDER = {"failed": 0, "not tested": 1, "off": 2, "no case": 3, "passed": 4}
 
 def matrix(results: list[TestResult]) -> list[dict[str, Any]]:
     """A row for every rule, failures first, then not tested, then passed."""
-    rows: dict[str, dict[str, Any]] = {
-        rid: {"rule": rid, "text": rule.text, "section": rule.section, "cases": 0}
-        | dict.fromkeys(COUNTS, 0)
-        | {"findings": [], "reasons": []}
-        for rid, rule in rules().items()
-    }
+    known = rules()
+    rows: dict[str, dict[str, Any]] = {}
 
     def row(rule: str) -> dict[str, Any]:
         if rule not in rows:
-            rows[rule] = {"rule": rule, "text": rule_text(rule), "section": "", "cases": 0}
-            rows[rule] |= dict.fromkeys(COUNTS, 0) | {"findings": [], "reasons": []}
+            quoted = known.get(rule)
+            rows[rule] = (
+                {
+                    "rule": rule,
+                    "text": quoted.text if quoted else rule_text(rule),
+                    "section": quoted.section if quoted else "",
+                    "cases": 0,
+                }
+                | dict.fromkeys(COUNTS, 0)
+                | {"findings": [], "reasons": []}
+            )
         return rows[rule]
+
+    for rid in known:
+        row(rid)  # every rule has a row, passed or not
 
     for result in results:
         test = result.nodeid.split("::", 1)[-1]
@@ -151,7 +159,10 @@ def write_reports(
     ledger: Ledger,
     run: dict[str, Any],
     secrets: list[str],
-) -> None:
+) -> dict[str, Any]:
+    """Every report file from one built report, which is returned for the terminal and
+    report.html (nothing is read back from disk)."""
+    from conformance.htmlreport import write_summary
     from conformance.markdown import markdown
 
     directory.mkdir(parents=True, exist_ok=True)
@@ -165,17 +176,18 @@ def write_reports(
     created = {"campaigns": ledger.created, "maybe_created": ledger.maybe_created}
     _write(directory / "created.json", json.dumps(created, indent=2, ensure_ascii=False), secrets)
     _write(directory / "run.json", json.dumps(run, indent=2), secrets)
+    write_summary(directory, doc, secrets)
+    return doc
 
 
 def _write(path: Path, text: str, secrets: list[str]) -> None:
     path.write_text(redact(text, secrets), encoding="utf-8")
 
 
-def terminal_summary(
-    results: list[TestResult], ledger: Ledger, settings: Settings, stopped: str
-) -> list[str]:
-    """One line per broken rule, then what the run did, then where the reports are."""
-    rows = matrix(results)
+def terminal_summary(doc: dict[str, Any], settings: Settings) -> list[str]:
+    """One line per broken rule, then what the run did, then where the reports are; from the
+    report already built (`build`), so the terminal and the files say the same."""
+    rows, req = doc["rules"], doc["requests"]
     failed = [r for r in rows if r["verdict"] == "failed"]
     lines = []
     for r in failed:
@@ -184,15 +196,16 @@ def terminal_summary(
         lines.append(f"     {r['text']}")
         if first["reproduce"]:
             lines.append(f"     reproduce: {first['reproduce'][:400]}")
-    faults = len(ledger.transport_errors)
     untested = [r["rule"] for r in rows if r["verdict"] == "not tested"]
     lines.append(
         f"conformance: {len(failed)} rule(s) broken, {len(untested)} not tested, "
-        f"{sum(r['verdict'] == 'passed' for r in rows)} passed; {ledger.sent} requests, "
-        f"{ledger.throttled} throttled, {faults} transport fault(s), "
-        f"{len(ledger.created)} campaign(s) created"
+        f"{sum(r['verdict'] == 'passed' for r in rows)} passed; {req['sent']} requests, "
+        f"{req['throttled']} throttled, {len(req['transport_errors'])} transport fault(s), "
+        f"{req['campaigns_created']} campaign(s) created"
     )
-    if stopped:
-        lines.append(f"stopped early: {stopped}; the rest is reported as not tested")
+    if doc["run"].get("not_covered"):
+        lines.append(
+            f"stopped early: {doc['run']['not_covered']}; the rest is reported as not tested"
+        )
     lines.append(f"reports: {settings.reports_dir}/conformance.md (seed {settings.seed})")
     return lines
