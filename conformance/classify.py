@@ -44,16 +44,15 @@ def classify(
 ) -> TestResult | None:
     declared = item.stash[DECLARED]
     exc = call.excinfo.value if call.excinfo else None
-    if not_tested := find_all(exc, NotTested):
-        if not run.stopped:
-            run.stopped = str(not_tested[0])
+    # NotTested stops the rest of the run; CannotJudge only this check.
+    stops, unjudged = find_all(exc, NotTested), find_all(exc, CannotJudge)
+    if stops or unjudged:
+        reason = str((stops or unjudged)[0])
+        if stops and not run.stopped:
+            run.stopped = reason
         rep.outcome = "skipped"
-        rep.longrepr = (str(item.path), 0, f"Skipped: not tested: {not_tested[0]}")
-        return TestResult(item.nodeid, declared, Kind.NOT_TESTED, reason=str(not_tested[0]))
-    if unjudged := find_all(exc, CannotJudge):
-        rep.outcome = "skipped"
-        rep.longrepr = (str(item.path), 0, f"Skipped: not tested: {unjudged[0]}")
-        return TestResult(item.nodeid, declared, Kind.NOT_TESTED, reason=str(unjudged[0]))
+        rep.longrepr = (str(item.path), 0, f"Skipped: not tested: {reason}")
+        return TestResult(item.nodeid, declared, Kind.NOT_TESTED, reason=reason)
     failures = find_all(exc, ConformanceFailure)
     if (faults := find_all(exc, TransportFault)) and not failures:
         return TestResult(item.nodeid, declared, Kind.TRANSPORT, reason=str(faults[0]))

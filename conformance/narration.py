@@ -31,7 +31,7 @@ def say(config: pytest.Config, *lines: str) -> None:
 
 def announce(config: pytest.Config, settings: Settings, items: list[pytest.Item]) -> None:
     """The start: what is tested, at what pace, with which optional checks, at what cost."""
-    target = "embedded reference server" if settings.embedded_origin else settings.base_url
+    target = settings.target_label
     pace = (
         f"paced at RATE_LIMIT={settings.rate_limit}/min"
         if settings.rate_limit and not settings.embedded_origin

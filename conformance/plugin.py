@@ -226,7 +226,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = status
     xml = getattr(session.config, "_xml", None)  # pytest's JUnit writer, when --junitxml is on
     if xml is not None:
-        target = "embedded reference server" if settings.embedded_origin else settings.base_url
+        target = settings.target_label
         for name, value in (
             ("target", target),
             ("run_id", settings.run_id),
@@ -238,7 +238,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run = {
         "run_id": settings.run_id,
         "seed": settings.seed,
-        "target": "embedded reference server" if settings.embedded_origin else settings.base_url,
+        "target": settings.target_label,
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(RUN.started)),
         "seconds": round(time.time() - RUN.started, 1),
         "budget": {"max_requests": settings.max_requests, "max_time": settings.max_time},

@@ -115,6 +115,11 @@ class Settings:
         return self.base_url is None
 
     @property
+    def target_label(self) -> str | None:
+        """The target as reports and the terminal name it."""
+        return "embedded reference server" if self.embedded_origin else self.base_url
+
+    @property
     def name_prefix(self) -> str:
         return name_prefix(self.run_id)
 

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.embedded import free_port, stop
+
 ROOT = Path(__file__).resolve().parents[3]
 KEY_A = "cc_ref_client_a"
 TEMPLATE_A = "7d9c1f4e-2b3a-4c5d-8e6f-1a2b3c4d5e6f"
@@ -65,9 +67,7 @@ def child_env(variant: str | None, stack: str | None, rate_limit: int, window: f
 def running(args: list[str], env: dict[str, str]) -> Iterator[tuple[int, Any]]:
     """`python -m refserver` on a free loopback port, its output kept in a log (which must stay
     empty: the server prints nothing about callers); yields (port, log)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     cmd = [sys.executable, "-m", "refserver", "--port", str(port), *args]
     with tempfile.TemporaryFile(mode="w+") as log:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -75,12 +75,7 @@ def running(args: list[str], env: dict[str, str]) -> Iterator[tuple[int, Any]]:
             _wait_ready(proc, port, log)
             yield port, log
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc)
 
 
 @contextlib.contextmanager
