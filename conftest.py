@@ -1,7 +1,11 @@
 """The conformance suite's pytest plugins; dormant for the selftests, which never ask for a target.
 
-The engine (`conformance.plugin`) tests a target; the harness (`harness.plugin`) offers the
-embedded reference server when no BASE_URL names one; `conformance.htmlplugin` titles
+The engine (`conformance.pytest_layer.plugin`) tests a target; the harness (`harness.plugin`) offers the
+embedded reference server when no BASE_URL names one; `conformance.pytest_layer.htmlplugin` titles
 report.html, links it to summary.html and writes summary.html after a conformance run."""
 
-pytest_plugins = ["conformance.plugin", "harness.plugin", "conformance.htmlplugin"]
+pytest_plugins = [
+    "conformance.pytest_layer.plugin",
+    "harness.plugin",
+    "conformance.pytest_layer.htmlplugin",
+]

@@ -8,7 +8,7 @@ from contextlib import ExitStack
 
 import pytest
 
-from conformance.settings import Settings
+from conformance.run.settings import Settings
 from harness.embedded import (
     EMBEDDED_RATE_LIMIT,
     EMBEDDED_RATE_WINDOW,

@@ -26,8 +26,8 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from conformance.matrix import build_matrix
-from conformance.settings import ROOT, name_prefix
+from conformance.contract.matrix import build_matrix
+from conformance.run.settings import ROOT, name_prefix
 from harness.embedded import EMBEDDED_RATE_LIMIT
 from tooling import bench_clean as clean
 from tooling import bench_schemathesis as runner

@@ -23,7 +23,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from conformance.settings import DOCUMENT, ROOT
+from conformance.run.settings import DOCUMENT, ROOT
 from harness.embedded import EmbeddedKeys
 from tooling.bench_schemathesis import (
     SCHEMATHESIS,
@@ -224,9 +224,9 @@ def fingerprint() -> str:
     """What a kept run depends on: the suite, the server, the document and the tools' versions
     (not the bench itself, whose report can change without running anything again)."""
     digest = hashlib.sha256(" ".join(version(p) for p in TOOL_PACKAGES).encode())
-    files = [*ROOT.glob("conformance/*.py"), *ROOT.glob("refserver/*.py"), ROOT / "conftest.py"]
+    files = [*ROOT.glob("conformance/**/*.py"), *ROOT.glob("refserver/*.py"), ROOT / "conftest.py"]
     files += [*ROOT.glob("tests/conformance/*.py"), ROOT / "openapi" / "campaigns.yaml"]
-    files += [*ROOT.glob("conformance/cases/*"), *ROOT.glob("harness/*.py")]
+    files += [*ROOT.glob("conformance/contract/cases/*"), *ROOT.glob("harness/*.py")]
     for path in sorted(p for p in files if p.is_file() and not p.name.startswith("bench")):
         digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()[:16]

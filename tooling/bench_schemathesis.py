@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from conformance.settings import DOCUMENT, ROOT
+from conformance.run.settings import DOCUMENT, ROOT
 from harness.embedded import EmbeddedKeys, embedded_server
 from tooling.childenv import child_env
 

@@ -15,7 +15,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from conformance.settings import ROOT
+from conformance.run.settings import ROOT
 from tooling.suiteruns import CLEAN, Job, Result, catalogue, run_job
 
 

@@ -11,11 +11,11 @@ import sys
 
 import pytest
 
-from conformance.cost import describe, estimate
-from conformance.document import target_operation
-from conformance.matrix import build_matrix
-from conformance.redact import curl_line
-from conformance.settings import ROOT, ConfigError, Settings, name_prefix
+from conformance.contract.document import target_operation
+from conformance.contract.matrix import build_matrix
+from conformance.pytest_layer.cost import describe, estimate
+from conformance.run.settings import ROOT, ConfigError, Settings, name_prefix
+from conformance.wire.redact import curl_line
 
 
 class _Collector:

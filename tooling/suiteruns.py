@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from conformance.settings import ROOT
+from conformance.run.settings import ROOT
 from tooling.childenv import child_env
 
 CLEAN = "(clean)"

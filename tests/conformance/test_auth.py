@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from conformance.api import Api
-from conformance.cases import table
-from conformance.verdict import expect_status
+from conformance.checks.verdict import expect_status
+from conformance.contract.cases import table
+from conformance.wire.api import Api
 
 pytestmark = pytest.mark.auth
 

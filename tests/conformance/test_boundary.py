@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.api import Api
-from conformance.matrix import MatrixCase, build_matrix
-from conformance.settings import name_prefix
-from conformance.verdict import expect_campaign, expect_error_path, expect_status
+from conformance.checks.verdict import expect_campaign, expect_error_path, expect_status
+from conformance.contract.matrix import MatrixCase, build_matrix
+from conformance.run.settings import name_prefix
+from conformance.wire.api import Api
 
 pytestmark = pytest.mark.boundary
 

@@ -1,6 +1,6 @@
 """Property-based tests from the document (Schemathesis): positive and negative data, every
 built-in check that judges one response, and the semantic checks on every 201. Each failure
-becomes a finding under its rule (`conformance.property.RULE_OF_FAILURE`)."""
+becomes a finding under its rule (`conformance.checks.property.RULE_OF_FAILURE`)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ import pytest
 import schemathesis
 from schemathesis.core.failures import Failure, FailureGroup
 
-from conformance.api import Api
-from conformance.document import request_schema
-from conformance.findings import ConformanceFailure
-from conformance.property import PROPERTY_RULES, as_finding, load_schema
-from conformance.settings import Settings, mark_name
-from conformance.verdict import semantic_findings
+from conformance.checks.property import PROPERTY_RULES, as_finding, load_schema
+from conformance.checks.verdict import semantic_findings
+from conformance.contract.document import request_schema
+from conformance.run.findings import ConformanceFailure
+from conformance.run.settings import Settings, mark_name
+from conformance.wire.api import Api
 
 pytestmark = [pytest.mark.contract, *(pytest.mark.rule(r) for r in PROPERTY_RULES)]
 

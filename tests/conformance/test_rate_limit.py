@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 import pytest
 
-from conformance.api import Api
-from conformance.exchange import Exchange
-from conformance.findings import CannotJudge
-from conformance.httpwire import integer_value
-from conformance.verdict import expect_status, fail
+from conformance.checks.verdict import expect_status, fail
+from conformance.run.findings import CannotJudge
+from conformance.wire.api import Api
+from conformance.wire.exchange import Exchange
+from conformance.wire.semantics import integer_value
 
 pytestmark = pytest.mark.rate_limit
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.api import Api
-from conformance.semantic import HANDLER_FIELDS
-from conformance.verdict import expect_campaign, fail
+from conformance.checks.semantic import HANDLER_FIELDS
+from conformance.checks.verdict import expect_campaign, fail
+from conformance.wire.api import Api
 
 pytestmark = pytest.mark.semantic
 

@@ -10,7 +10,8 @@ import sys
 from tests.selftest.suite_runner import ROOT
 
 ENGINE_MODULES = sorted(
-    f"conformance.{p.stem}" for p in (ROOT / "conformance").glob("*.py") if p.stem != "__init__"
+    ".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+    for p in (ROOT / "conformance").rglob("*.py")
 )
 
 

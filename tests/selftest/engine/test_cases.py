@@ -7,8 +7,8 @@ import json
 
 from jsonschema import Draft202012Validator
 
-from conformance.cases import SCHEMA, probes
-from conformance.rules import rules
+from conformance.contract.cases import SCHEMA, probes
+from conformance.contract.rules import rules
 
 
 def test_probes_match_their_schema() -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from conformance.htmlreport import main, markdown_summary, summary_html, write_summary
+from conformance.reports.htmlreport import main, markdown_summary, summary_html, write_summary
 from tooling.screenshot import CHROMIUM, screenshot
 
 KEY = "cc_live_htmlreport_0123456789"

@@ -12,8 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from conformance.settings import Settings
-from conformance.transport import BudgetExhausted, GuardedSession, Ledger, TransportFault
+from conformance.run.settings import Settings
+from conformance.wire.session import BudgetExhausted, GuardedSession, Ledger, TransportFault
 
 
 class Scripted(BaseHTTPRequestHandler):

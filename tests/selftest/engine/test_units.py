@@ -12,14 +12,15 @@ import pytest
 import requests
 from jsonschema import Draft202012Validator, ValidationError, validators
 
-from conformance import matrix, semantic
-from conformance.document import request_schema
-from conformance.httpwire import same_json
-from conformance.matrix import MatrixCase, build_matrix, ecma_pattern
-from conformance.redact import MASK, curl_line, redact, redact_headers
-from conformance.settings import ConfigError, Settings
-from conformance.transport import MAX_RETRY_AFTER, Exchange, _retry_after
-from conformance.verdict import leaked_internals
+from conformance.checks import semantic
+from conformance.checks.verdict import leaked_internals
+from conformance.contract import matrix
+from conformance.contract.document import request_schema
+from conformance.contract.matrix import MatrixCase, build_matrix, ecma_pattern
+from conformance.run.settings import ConfigError, Settings
+from conformance.wire.redact import MASK, curl_line, redact, redact_headers
+from conformance.wire.semantics import same_json
+from conformance.wire.session import MAX_RETRY_AFTER, Exchange, _retry_after
 
 KEY = "cc_live_0123456789abcdef"
 PREFIX = "cct-unit-"

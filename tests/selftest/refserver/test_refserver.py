@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from conformance.rules import rules
+from conformance.contract.rules import rules
 from tests.selftest.refserver.variant_client import running
 
 ROOT = Path(__file__).resolve().parents[3]

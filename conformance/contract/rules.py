@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from conformance.settings import RULES_FILE
+from conformance.run.settings import RULES_FILE
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,9 @@ def request_rule(field: str) -> str:
 @cache
 def rules() -> dict[str, Rule]:
     """Every rule by id: the quoted ones, then one per request field, in the document's order."""
-    from conformance.document import request_schema  # the document reads settings, not rules
+    from conformance.contract.document import (
+        request_schema,  # the document reads settings, not rules
+    )
 
     table = {r["id"]: Rule(r["id"], r["section"], r["text"]) for r in _data()["rules"]}
     for name, prop in request_schema()["properties"].items():

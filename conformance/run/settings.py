@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DOCUMENT = ROOT / "openapi" / "campaigns.yaml"
 RULES_FILE = ROOT / "openapi" / "rules.yaml"
 # The vendor's production API: allowed when named explicitly, never a default.

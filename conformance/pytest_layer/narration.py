@@ -8,10 +8,10 @@ from collections.abc import Callable
 
 import pytest
 
-from conformance.cost import describe, estimate
-from conformance.ledger import Ledger
-from conformance.settings import Settings
-from conformance.target import optional_checks
+from conformance.pytest_layer.cost import describe, estimate
+from conformance.run.preflight import optional_checks
+from conformance.run.settings import Settings
+from conformance.wire.ledger import Ledger
 
 PROGRESS_EVERY = 10.0
 

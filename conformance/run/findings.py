@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from conformance.transport import Exchange
+    from conformance.wire.session import Exchange
 
 
 class Kind(StrEnum):
@@ -40,7 +40,7 @@ class Finding:
     signature: str = ""
 
     def render(self) -> str:
-        from conformance.rules import rule_text
+        from conformance.contract.rules import rule_text
 
         # What broke first (the line CI shows as the failure message), then the rule, quoted.
         first, *rest = self.what or ("",)

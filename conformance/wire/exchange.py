@@ -10,8 +10,8 @@ from typing import Any
 import requests
 from requests.structures import CaseInsensitiveDict
 
-from conformance.httpwire import header
-from conformance.redact import curl_line, excerpt, redact_headers
+from conformance.wire.redact import curl_line, excerpt, redact_headers
+from conformance.wire.semantics import header
 
 # JSON nested deeper than this is "not JSON (too deep)": Python's parser would recurse past its
 # stack, and no body of the contract comes near it.

@@ -14,8 +14,8 @@ from typing import Any
 
 import regress
 
-from conformance.document import request_schema
-from conformance.rules import request_rule
+from conformance.contract.document import request_schema
+from conformance.contract.rules import request_rule
 
 # The probe carrier for a pattern: checked against the pattern before use, then mutated
 # one position at a time; the document's pattern alone decides which mutants are valid.

@@ -13,8 +13,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from conformance.redact import redact
-from conformance.settings import KEY_VARIABLES
+from conformance.wire.redact import redact
+from conformance.run.settings import KEY_VARIABLES
 
 _CSS = """
 body { font: 15px/1.45 system-ui, sans-serif; color: #1d232a; margin: 0; background: #f6f7f9; }
@@ -263,7 +263,7 @@ def markdown_summary(doc: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m conformance.htmlreport")
+    parser = argparse.ArgumentParser(prog="python -m conformance.reports.htmlreport")
     parser.add_argument("--job-summary", type=Path, required=True, metavar="CONFORMANCE_JSON")
     args = parser.parse_args(argv)
     if not args.job_summary.is_file():

@@ -17,8 +17,8 @@ from typing import Any
 
 from schemathesis.baseline import Baseline, BaselineEntry
 
-from conformance.document import target_operation
-from conformance.findings import Finding
+from conformance.contract.document import target_operation
+from conformance.run.findings import Finding
 
 
 @cache

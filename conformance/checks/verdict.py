@@ -5,11 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, NoReturn
 
-from conformance.document import documented_statuses, schema_errors
-from conformance.exchange import Exchange
-from conformance.findings import ConformanceFailure, Finding, judged
-from conformance.httpwire import is_json_media
-from conformance.semantic import SEMANTIC_RULES, Observation, RunMemory, now, run_semantic_checks
+from conformance.checks.semantic import (
+    SEMANTIC_RULES,
+    Observation,
+    RunMemory,
+    now,
+    run_semantic_checks,
+)
+from conformance.contract.document import documented_statuses, schema_errors
+from conformance.run.findings import ConformanceFailure, Finding, judged
+from conformance.wire.exchange import Exchange
+from conformance.wire.semantics import is_json_media
 
 ERROR_CODES = {
     401: "UNAUTHORIZED",

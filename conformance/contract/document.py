@@ -11,7 +11,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from conformance.settings import DOCUMENT
+from conformance.run.settings import DOCUMENT
 
 DOC_URI = "urn:carecycle:campaigns"
 

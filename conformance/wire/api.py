@@ -7,11 +7,11 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.document import target_operation
-from conformance.exchange import Exchange
-from conformance.semantic import RunMemory
-from conformance.settings import Settings
-from conformance.transport import GuardedSession
+from conformance.checks.semantic import RunMemory
+from conformance.contract.document import target_operation
+from conformance.run.settings import Settings
+from conformance.wire.exchange import Exchange
+from conformance.wire.session import GuardedSession
 
 UNSET: Any = object()
 MAIN_KEY = "API_KEY"

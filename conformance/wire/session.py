@@ -20,12 +20,12 @@ from urllib.parse import urlsplit
 import requests
 import urllib3
 
-from conformance.document import target_operation
-from conformance.exchange import Exchange
-from conformance.findings import NotTested, TransportFault
-from conformance.ledger import Ledger
-from conformance.settings import Settings
-from conformance.wire import TrackingAdapter, never_reached
+from conformance.contract.document import target_operation
+from conformance.run.findings import NotTested, TransportFault
+from conformance.run.settings import Settings
+from conformance.wire.adapter import TrackingAdapter, never_reached
+from conformance.wire.exchange import Exchange
+from conformance.wire.ledger import Ledger
 
 MAX_RETRY_AFTER = 65.0  # a 60-per-minute window never needs longer
 THROTTLE_RETRIES = 3

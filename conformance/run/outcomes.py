@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from conformance.findings import Finding, Kind
+from conformance.run.findings import Finding, Kind
 
 CONFORMING = 0
 FINDINGS = 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from conformance.redact import redact
+from conformance.wire.redact import redact
 
 
 class RedactingFile:

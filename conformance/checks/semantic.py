@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from conformance.document import request_schema, resolve, schema_at
-from conformance.httpwire import integer_value, parse_datetime, same_json
-from conformance.rules import fact
+from conformance.contract.document import request_schema, resolve, schema_at
+from conformance.contract.rules import fact
+from conformance.wire.semantics import integer_value, parse_datetime, same_json
 
 UUID_RE = re.compile(
     r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z"

@@ -4,14 +4,14 @@ that is not JSON, a success where the probe must be refused, a rejected key, a w
 
 from __future__ import annotations
 
-from conformance.api import Api
-from conformance.document import target_operation
-from conformance.exchange import Exchange
-from conformance.findings import NotTested, TransportFault
-from conformance.httpwire import is_json_media
-from conformance.semantic import RunMemory
-from conformance.settings import Settings
-from conformance.transport import GuardedSession, Ledger
+from conformance.checks.semantic import RunMemory
+from conformance.contract.document import target_operation
+from conformance.run.findings import NotTested, TransportFault
+from conformance.run.settings import Settings
+from conformance.wire.api import Api
+from conformance.wire.exchange import Exchange
+from conformance.wire.semantics import is_json_media
+from conformance.wire.session import GuardedSession, Ledger
 
 
 class PreflightError(Exception):

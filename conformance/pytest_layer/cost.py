@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 import pytest
 
-from conformance.settings import Settings
+from conformance.run.settings import Settings
 
 
 def part_of(item: pytest.Item) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from conformance.findings import (
+from conformance.run.findings import (
     JUDGED,
     CannotJudge,
     ConformanceFailure,
@@ -16,7 +16,7 @@ from conformance.findings import (
     NotTested,
     TransportFault,
 )
-from conformance.outcomes import TestResult
+from conformance.run.outcomes import TestResult
 
 # A test's declared rules, on the item (its nodeid changes while Schemathesis runs subtests),
 # and whether one of its subtests failed.

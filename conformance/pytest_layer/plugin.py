@@ -17,27 +17,27 @@ from typing import Any
 
 import pytest
 
-from conformance import outcomes
-from conformance.api import Api
-from conformance.baseline import Accepted
-from conformance.classify import DECLARED, SUBFAILED, classify
-from conformance.cost import describe, estimate
-from conformance.findings import JUDGED, Kind, NotTested, TransportFault
-from conformance.narration import announce, progress
-from conformance.outcomes import TestResult
-from conformance.redact import redact
-from conformance.report import terminal_summary, write_reports
-from conformance.semantic import RunMemory
-from conformance.settings import KEY_VARIABLES, ConfigError, Settings
-from conformance.target import (
+from conformance.checks.semantic import RunMemory
+from conformance.pytest_layer.classify import DECLARED, SUBFAILED, classify
+from conformance.pytest_layer.cost import describe, estimate
+from conformance.pytest_layer.narration import announce, progress
+from conformance.reports.build import terminal_summary, write_reports
+from conformance.reports.terminal import RedactingFile
+from conformance.run import outcomes
+from conformance.run.baseline import Accepted
+from conformance.run.findings import JUDGED, Kind, NotTested, TransportFault
+from conformance.run.outcomes import TestResult
+from conformance.run.preflight import (
     PreflightError,
     PreflightThrottled,
     connect,
     preflight,
     vet_optional,
 )
-from conformance.terminal import RedactingFile
-from conformance.transport import Ledger
+from conformance.run.settings import KEY_VARIABLES, ConfigError, Settings
+from conformance.wire.api import Api
+from conformance.wire.redact import redact
+from conformance.wire.session import Ledger
 
 # Budget goes to the deterministic cases first; the property-based tests get the rest, and the
 # rate-limit check (which exhausts the quota) runs last.
@@ -88,7 +88,7 @@ def _stop(message: str, status: int) -> None:
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
-    from conformance import hooks
+    from conformance.pytest_layer import hooks
 
     pluginmanager.add_hookspecs(hooks)
 

@@ -1,5 +1,5 @@
 """pytest plugin: report.html gets the suite's title and, at its top, the verdict and a link to
-summary.html (written with the other reports, by `conformance.report.write_reports`).
+summary.html (written with the other reports, by `conformance.reports.build.write_reports`).
 
 pytest-html's hooks are only known while pytest-html is loaded (`-p no:html` unloads it), and
 pytest rejects an implementation of an unknown hook, so they live on a class registered in
@@ -15,22 +15,22 @@ from typing import Any
 
 import pytest
 
-from conformance.htmlreport import verdict_word
-from conformance.settings import Settings
+from conformance.reports.htmlreport import verdict_word
+from conformance.run.settings import Settings
 
 TITLE = "CareCycle conformance: {operation}"  # the operation from the document, never spelled here
 
 
 def _reports_dir() -> Path:
-    # Where conformance.plugin wrote its reports: the same expression, the same REPORTS_DIR.
-    from conformance.plugin import RUN
+    # Where conformance.pytest_layer.plugin wrote its reports: the same expression, the same REPORTS_DIR.
+    from conformance.pytest_layer.plugin import RUN
 
     return (RUN.settings or Settings.reports_only()).reports_dir
 
 
 def _this_run_doc() -> dict[str, Any] | None:
     """This run's built report; None for the selftests, which build none."""
-    from conformance.plugin import RUN
+    from conformance.pytest_layer.plugin import RUN
 
     return RUN.report
 
@@ -42,7 +42,7 @@ class HtmlHooks:
         self.config = config
 
     def pytest_html_report_title(self, report: Any) -> None:
-        from conformance.document import target_operation
+        from conformance.contract.document import target_operation
 
         report.title = TITLE.format(operation=target_operation().label)
 

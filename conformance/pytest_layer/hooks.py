@@ -11,7 +11,7 @@ from contextlib import ExitStack
 
 import pluggy
 
-from conformance.settings import Settings
+from conformance.run.settings import Settings
 
 hookspec = pluggy.HookspecMarker("pytest")
 

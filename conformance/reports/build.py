@@ -7,13 +7,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from conformance.document import target_operation
-from conformance.findings import Finding, Kind
-from conformance.ledger import Ledger
-from conformance.outcomes import TestResult
-from conformance.redact import excerpt, redact
-from conformance.rules import rule_text, rules
-from conformance.settings import Settings
+from conformance.contract.document import target_operation
+from conformance.run.findings import Finding, Kind
+from conformance.wire.ledger import Ledger
+from conformance.run.outcomes import TestResult
+from conformance.wire.redact import excerpt, redact
+from conformance.contract.rules import rule_text, rules
+from conformance.run.settings import Settings
 
 COUNTS = ("passed", "failed", "accepted", "transport", "not_tested", "off")
 _KIND_COUNT = {
@@ -162,8 +162,8 @@ def write_reports(
 ) -> dict[str, Any]:
     """Every report file from one built report, which is returned for the terminal and
     report.html (nothing is read back from disk)."""
-    from conformance.htmlreport import write_summary
-    from conformance.markdown import markdown
+    from conformance.reports.htmlreport import write_summary
+    from conformance.reports.markdown import markdown
 
     directory.mkdir(parents=True, exist_ok=True)
     doc = build(results, ledger, run)

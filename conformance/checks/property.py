@@ -32,9 +32,9 @@ from schemathesis.openapi.checks import (
     UndefinedStatusCode,
 )
 
-from conformance.exchange import Exchange
-from conformance.findings import Finding
-from conformance.settings import DOCUMENT, Settings
+from conformance.run.findings import Finding
+from conformance.run.settings import DOCUMENT, Settings
+from conformance.wire.exchange import Exchange
 
 # Built-in checks that judge one response and send nothing of their own.
 CHECKS = (

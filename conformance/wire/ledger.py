@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.exchange import Exchange
+from conformance.wire.exchange import Exchange
 
 
 def _now() -> str:

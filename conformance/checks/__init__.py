@@ -1,0 +1,1 @@
+"""What the engine judges: verdicts on exchanges, semantic checks, Schemathesis property checks."""

@@ -1,0 +1,1 @@
+"""The pytest layer: the only part of the engine that imports pytest."""

@@ -1,0 +1,1 @@
+"""Reports built from the run's typed outcomes: JSON, Markdown, HTML, terminal."""

@@ -1,0 +1,1 @@
+"""One run: its settings, typed outcomes, the preflight, the baseline and the exit status."""
