@@ -16,6 +16,8 @@ from harness.embedded import (
     embedded_server,
 )
 
+EMBEDDED_LABEL = "embedded reference server"
+
 
 def _start(settings: Settings, stack: ExitStack, keys: EmbeddedKeys, rate_limit: int) -> Settings:
     base_url = stack.enter_context(embedded_server(keys, rate_limit=rate_limit))
@@ -26,18 +28,23 @@ def _start(settings: Settings, stack: ExitStack, keys: EmbeddedKeys, rate_limit:
         other_api_key=keys.other_api_key,
         template_id=keys.template_id,
         rate_limit=rate_limit or None,
-        embedded_origin=True,
+        # What the engine needs to know of it: its name, no pacing for the main target (it
+        # and its sibling answer the run alone), keys right by construction, and a rate-limited sibling on offer.
+        label=EMBEDDED_LABEL,
+        paced=False,
+        vet_inputs=False,
+        limited_sibling=True,
     )
 
 
 @pytest.hookimpl
-def pytest_conformance_embedded_target(settings: Settings, stack: ExitStack) -> Settings | None:
+def pytest_conformance_target(settings: Settings, stack: ExitStack) -> Settings | None:
     return _start(settings, stack, EmbeddedKeys.fresh(), 0)
 
 
 @pytest.hookimpl
 def pytest_conformance_limited_target(settings: Settings, stack: ExitStack) -> Settings | None:
-    if not settings.embedded_origin:
+    if settings.label != EMBEDDED_LABEL:
         return None
     keys = EmbeddedKeys(
         api_key=settings.api_key or "",
@@ -63,7 +70,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.hookimpl
 def pytest_conformance_reproduce_note(settings: Settings) -> str | None:
-    if not settings.embedded_origin:
+    if settings.label != EMBEDDED_LABEL:
         return None
     chosen = " ".join(
         f"{name}={os.environ[name]}"

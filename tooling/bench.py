@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     cost_rows = [
         clean.cost_row(kind, [r for r in costs if r.tool == kind]) for kind in clean.COST_KINDS
     ]
-    summary = summarize(rows, len(build_matrix(name_prefix())))
+    summary = summarize(rows, len(build_matrix(name_prefix("plan"))))
     reports.mkdir(parents=True, exist_ok=True)
     doc = render_doc(head, summary, per, render_table(rows), cost_rows)
     (reports / "bench.md").write_text(doc, encoding="utf-8")

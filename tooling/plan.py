@@ -14,7 +14,7 @@ import pytest
 from conformance.contract.document import target_operation
 from conformance.contract.matrix import build_matrix
 from conformance.pytest_layer.cost import describe, estimate
-from conformance.run.settings import ROOT, ConfigError, Settings, name_prefix
+from conformance.run.settings import ROOT, ConfigError, Settings
 from conformance.wire.redact import curl_line
 
 
@@ -46,7 +46,7 @@ def main() -> int:
         return 4
     base = settings.base_url or "http://127.0.0.1:<embedded>"
     headers = {"x-api-key": "***", "Content-Type": "application/json"}
-    cases = build_matrix(name_prefix())
+    cases = build_matrix(settings.name_prefix)
     print(f"# boundary matrix: {len(cases)} requests to POST {base}{target_operation().path}")
     for case in cases:
         body = json.dumps(case.body, ensure_ascii=False)

@@ -13,7 +13,7 @@ from conformance.checks.semantic import (
     run_semantic_checks,
 )
 from conformance.contract.document import documented_statuses, schema_errors
-from conformance.run.findings import ConformanceFailure, Finding, judged
+from conformance.run.findings import ConformanceFailure, Finding
 from conformance.wire.exchange import Exchange
 from conformance.wire.semantics import is_json_media
 
@@ -105,7 +105,7 @@ def expect_status(exchange: Exchange, expected: int | set[int], rule: str, hint:
     well-formed body. A fault (5xx) or an undocumented status is its own rule's finding, whatever
     the case expected: one defect, one rule."""
     wanted = {expected} if isinstance(expected, int) else expected
-    judged("robustness.no-5xx", "response.documented", "response.error-code")
+    exchange.judge("robustness.no-5xx", "response.documented", "response.error-code")
     leaks = leaked_internals(exchange)
     if leaks:
         fail("robustness.no-5xx", leaks, exchange)
@@ -120,7 +120,7 @@ def expect_status(exchange: Exchange, expected: int | set[int], rule: str, hint:
         fail("response.documented", undocumented, exchange)
     if exchange.status not in wanted:
         fail(rule, f"expected status {_shown(wanted)}, got {exchange.status}", exchange, hint)
-    judged(rule)  # the case's own rule held, whatever the checks after it find
+    exchange.judge(rule)  # the case's own rule held, whatever the checks after it find
     codes = error_code_problems(exchange)
     if codes:
         fail("response.error-code", codes, exchange)
@@ -135,7 +135,7 @@ def _shown(wanted: set[int]) -> str:
 
 def expect_error_path(exchange: Exchange, field: str, rule: str) -> None:
     """A 422 for a body with one broken field lists an error whose path starts with that field."""
-    judged("validation.errors")
+    exchange.judge("validation.errors")
     body = exchange.json() or {}
     errors = body.get("errors") if isinstance(body, dict) else None
     paths = [e.get("path") for e in errors or [] if isinstance(e, dict)]
@@ -155,7 +155,8 @@ def semantic_findings(
     """One finding per broken semantic rule, with every problem of that rule."""
     obs = Observation(sent=sent, campaign=campaign, key_label=key_label, sent_at=now())
     grouped: dict[str, list[str]] = {}
-    judged(*SEMANTIC_RULES)
+    if exchange is not None:
+        exchange.judge(*SEMANTIC_RULES)
     for rule, problem in run_semantic_checks(obs, memory):
         grouped.setdefault(rule, []).append(problem)
     return [Finding(rule, tuple(problems), exchange) for rule, problems in grouped.items()]

@@ -1,14 +1,16 @@
 """A test's outcome from typed objects: findings from `ConformanceFailure`, not tested from
-`NotTested` or `CannotJudge`, transport faults from `TransportFault`; never from text."""
+`NotTested` or `CannotJudge`, transport faults from `TransportFault`; never from text. Anything
+else a test raised is the suite's own error: never a finding against the target."""
 
 from __future__ import annotations
 
+import traceback
 from typing import Any
 
 import pytest
 
+from conformance.run.context import RunContext
 from conformance.run.findings import (
-    JUDGED,
     CannotJudge,
     ConformanceFailure,
     Finding,
@@ -17,6 +19,7 @@ from conformance.run.findings import (
     TransportFault,
 )
 from conformance.run.outcomes import TestResult
+from conformance.wire.redact import redact
 
 # A test's declared rules, on the item (its nodeid changes while Schemathesis runs subtests),
 # and whether one of its subtests failed.
@@ -39,17 +42,41 @@ def find_all(exc: BaseException | None, kind: type[BaseException]) -> list[BaseE
     return found
 
 
+def suite_error(
+    ctx: RunContext, item: pytest.Item, exc: BaseException | None, rep: pytest.TestReport
+) -> TestResult:
+    """Our own exception: one line for the user, the traceback for the reports."""
+    secrets = ctx.secrets()
+    if exc is not None:
+        line = redact(f"{type(exc).__name__}: {exc}".splitlines()[0][:300], secrets)
+        trace = "".join(traceback.format_exception(exc))
+    else:
+        line, trace = "the test failed without an exception", str(rep.longrepr)
+    rep.longrepr = (
+        f"suite error (a bug of the suite, not a finding against the target): {line}; "
+        "the traceback is in conformance.json (suite_errors)"
+    )
+    return TestResult(
+        item.nodeid,
+        item.stash[DECLARED],
+        Kind.SUITE_ERROR,
+        reason=f"suite error: {line}",
+        traceback=redact(trace, secrets),
+    )
+
+
 def classify(
-    run: Any, item: pytest.Item, call: pytest.CallInfo[Any], rep: pytest.TestReport
+    ctx: RunContext, item: pytest.Item, call: pytest.CallInfo[Any], rep: pytest.TestReport
 ) -> TestResult | None:
     declared = item.stash[DECLARED]
+    judged = ctx.ledger.judged()
     exc = call.excinfo.value if call.excinfo else None
     # NotTested stops the rest of the run; CannotJudge only this check.
     stops, unjudged = find_all(exc, NotTested), find_all(exc, CannotJudge)
     if stops or unjudged:
         reason = str((stops or unjudged)[0])
-        if stops and not run.stopped:
-            run.stopped = reason
+        if stops and not ctx.stopped:
+            ctx.stopped = reason
         rep.outcome = "skipped"
         rep.longrepr = (str(item.path), 0, f"Skipped: not tested: {reason}")
         return TestResult(item.nodeid, declared, Kind.NOT_TESTED, reason=reason)
@@ -57,30 +84,27 @@ def classify(
     if (faults := find_all(exc, TransportFault)) and not failures:
         return TestResult(item.nodeid, declared, Kind.TRANSPORT, reason=str(faults[0]))
     if rep.failed:
+        if not failures:
+            return suite_error(ctx, item, exc, rep)
         findings: list[Finding] = [f for cf in failures for f in cf.findings]  # type: ignore[attr-defined]
-        if not findings:
-            # A check that raised something of its own: counted against the test's rules.
-            what = f"the check stopped on {type(exc).__name__}: {str(exc)[:300]}"
-            findings = [Finding(rule, (what,)) for rule in declared or ("response.documented",)]
         test = item.nodeid.split("::", 1)[-1]
-        entry = run.accepted.covers(findings, test)
+        entry = ctx.accepted.covers(findings, test)
         if entry is not None:
             rep.outcome = "skipped"
             rep.wasxfail = f"accepted deviation {entry.id}: {entry.extra.get('reason')}"
             return TestResult(
                 item.nodeid, declared, Kind.ACCEPTED, tuple(findings), accepted_by=entry.id
             )
-        if failures:
-            # The findings say it all (rule, what broke, the exchange): no traceback of ours.
-            rep.longrepr = "\n".join(f.render() for f in findings)
+        # The findings say it all (rule, what broke, the exchange): no traceback of ours.
+        rep.longrepr = "\n".join(f.render() for f in findings)
         broken = {f.rule for f in findings}
-        held = tuple(sorted(r for r in JUDGED if r not in broken and r in declared))
+        held = tuple(sorted(r for r in judged if r not in broken and r in declared))
         return TestResult(item.nodeid, declared, Kind.FAILED, tuple(findings), held=held)
     if rep.skipped:
         reason = rep.longrepr[2] if isinstance(rep.longrepr, tuple) else str(rep.longrepr)
         return TestResult(item.nodeid, declared, Kind.OFF, reason=reason.removeprefix("Skipped: "))
     if call.when == "call":
         return TestResult(
-            item.nodeid, tuple(dict.fromkeys((*declared, *sorted(JUDGED)))), Kind.PASSED
+            item.nodeid, tuple(dict.fromkeys((*declared, *sorted(judged)))), Kind.PASSED
         )
     return None

@@ -37,7 +37,7 @@ def estimate(items: Iterable[pytest.Item], settings: Settings) -> dict[str, tupl
     for item in items:
         requests, campaigns = item_cost(item, settings)
         if item.get_closest_marker("rate_limit") and not settings.rate_limit:
-            continue  # off without RATE_LIMIT (the embedded sibling is not the target)
+            continue  # off without RATE_LIMIT (a harness's sibling is not the target)
         r, c = parts.get(part_of(item), (0, 0))
         parts[part_of(item)] = (r + requests, c + campaigns)
     if settings.rate_limit and "test_rate_limit" in parts:

@@ -1,7 +1,7 @@
 """Hooks the engine calls and a harness may implement: how a target comes to exist.
 
-The engine tests whatever `BASE_URL` names. A harness (see `harness/plugin.py`) may offer an
-embedded target when none is named, and a sibling with a known rate limit; the engine never
+The engine tests whatever `BASE_URL` names. A harness (see `harness/plugin.py`) may offer a
+target of its own when none is named, and a sibling with a known rate limit; the engine never
 knows what that target is.
 """
 
@@ -17,17 +17,17 @@ hookspec = pluggy.HookspecMarker("pytest")
 
 
 @hookspec(firstresult=True)
-def pytest_conformance_embedded_target(settings: Settings, stack: ExitStack) -> Settings | None:  # type: ignore[empty-body]
+def pytest_conformance_target(settings: Settings, stack: ExitStack) -> Settings | None:  # type: ignore[empty-body]
     """Start a target for a run that names none; settings naming it (keys included), or None.
     What was started is closed with `stack`."""
 
 
 @hookspec(firstresult=True)
 def pytest_conformance_limited_target(settings: Settings, stack: ExitStack) -> Settings | None:  # type: ignore[empty-body]
-    """A sibling of an embedded target that enforces a known rate limit, or None."""
+    """A sibling of a harness's target that enforces a known rate limit, or None."""
 
 
 @hookspec(firstresult=True)
 def pytest_conformance_reproduce_note(settings: Settings) -> str | None:  # type: ignore[empty-body]
-    """For a target that is gone after the run (an embedded one): how to bring it back, so the
+    """For a target that is gone after the run (one a harness started): how to bring it back, so the
     reproduce lines can be replayed."""

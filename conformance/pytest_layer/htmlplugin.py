@@ -15,24 +15,21 @@ from typing import Any
 
 import pytest
 
+from conformance.pytest_layer.plugin import context
 from conformance.reports.htmlreport import verdict_word
 from conformance.run.settings import Settings
 
 TITLE = "CareCycle conformance: {operation}"  # the operation from the document, never spelled here
 
 
-def _reports_dir() -> Path:
-    # Where conformance.pytest_layer.plugin wrote its reports: the same expression, the same REPORTS_DIR.
-    from conformance.pytest_layer.plugin import RUN
-
-    return (RUN.settings or Settings.reports_only()).reports_dir
+def _reports_dir(config: pytest.Config) -> Path:
+    # Where the run's reports went: the same expression, the same REPORTS_DIR.
+    return (context(config).settings or Settings.reports_only()).reports_dir
 
 
-def _this_run_doc() -> dict[str, Any] | None:
+def _this_run_doc(config: pytest.Config) -> dict[str, Any] | None:
     """This run's built report; None for the selftests, which build none."""
-    from conformance.pytest_layer.plugin import RUN
-
-    return RUN.report
+    return context(config).report
 
 
 class HtmlHooks:
@@ -51,7 +48,7 @@ class HtmlHooks:
     ) -> None:
         # pytest-html calls this at its own (trylast) sessionfinish, after the reports are
         # built (tryfirst), so the verdict here is this run's.
-        doc = _this_run_doc()
+        doc = _this_run_doc(self.config)
         if doc is None:
             return
         run = doc["run"]
@@ -76,7 +73,7 @@ class HtmlHooks:
         if not html_path:
             return "summary.html"
         base = Path(html_path).expanduser().resolve().parent
-        return Path(os.path.relpath(_reports_dir() / "summary.html", base)).as_posix()
+        return Path(os.path.relpath(_reports_dir(self.config) / "summary.html", base)).as_posix()
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -34,7 +34,7 @@ def announce(config: pytest.Config, settings: Settings, items: list[pytest.Item]
     target = settings.target_label
     pace = (
         f"paced at RATE_LIMIT={settings.rate_limit}/min"
-        if settings.rate_limit and not settings.embedded_origin
+        if settings.pace_interval
         else "not paced (no RATE_LIMIT)"
     )
     say(

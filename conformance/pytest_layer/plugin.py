@@ -2,7 +2,8 @@
 
 It stays dormant until a conformance test asks for the target, so `make selftest` never starts
 a server through it. Outcomes are read from typed objects (`ConformanceFailure`, `NotTested`,
-`TransportFault`), never from text.
+`TransportFault`), never from text. The run's state is one `RunContext`, kept in the config's
+stash (`CONTEXT`) and passed to every hook and fixture that needs it.
 """
 
 from __future__ import annotations
@@ -10,8 +11,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,8 @@ from conformance.reports.build import terminal_summary, write_reports
 from conformance.reports.terminal import RedactingFile
 from conformance.run import outcomes
 from conformance.run.baseline import Accepted
-from conformance.run.findings import JUDGED, Kind, NotTested, TransportFault
+from conformance.run.context import RunContext
+from conformance.run.findings import Kind, NotTested, TransportFault
 from conformance.run.outcomes import TestResult
 from conformance.run.preflight import (
     PreflightError,
@@ -34,57 +34,21 @@ from conformance.run.preflight import (
     preflight,
     vet_optional,
 )
-from conformance.run.settings import KEY_VARIABLES, ConfigError, Settings
+from conformance.run.settings import KEY_VARIABLES, ConfigError, Settings, new_run_id
 from conformance.wire.api import Api
+from conformance.wire.exchange import Exchange
 from conformance.wire.redact import redact
-from conformance.wire.session import Ledger
 
 # Budget goes to the deterministic cases first; the property-based tests get the rest, and the
 # rate-limit check (which exhausts the quota) runs last.
 ORDER = ("boundary", "auth", "semantic", "robustness", "contract", "rate_limit")
 
-
-def pytest_collection_finish(session: pytest.Session) -> None:
-    """The tests that will run (after `-m`/`-k`), for the planned cost; with `--collect-only`,
-    the cost of each part is printed and nothing is sent."""
-    RUN.items = list(session.items)
-    if not session.config.option.collectonly or not RUN.items:
-        return
-    try:
-        settings = Settings.from_env()
-    except ConfigError:
-        return
-    print("planned cost per part (requests and campaigns at most, before throttling):")
-    print("\n".join(describe(estimate(RUN.items, settings), settings)))
+CONTEXT = pytest.StashKey[RunContext]()
+ITEMS = pytest.StashKey[list[pytest.Item]]()
 
 
-@dataclass
-class Run:
-    settings: Settings | None = None
-    ledger: Ledger = field(default_factory=Ledger)
-    memory: RunMemory = field(default_factory=RunMemory)
-    stack: ExitStack = field(default_factory=ExitStack)
-    results: list[TestResult] = field(default_factory=list)
-    stopped: str = ""  # why the rest of the run is not tested
-    setup_error: str = ""
-    accepted: Accepted = field(default_factory=Accepted)
-    api: Api | None = None
-    started: float = field(default_factory=time.time)
-    extra_secrets: list[str] = field(default_factory=list)
-    items: list[pytest.Item] = field(default_factory=list)
-    report: dict[str, Any] | None = None  # the built conformance report, once written
-
-    def secrets(self) -> list[str]:
-        own = self.settings.secrets() if self.settings else []
-        return own + self.extra_secrets
-
-
-RUN = Run()
-
-
-def _stop(message: str, status: int) -> None:
-    RUN.setup_error = redact(message, RUN.secrets())
-    pytest.exit(RUN.setup_error, returncode=status)
+def context(config: pytest.Config) -> RunContext:
+    return config.stash[CONTEXT]
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -95,83 +59,118 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
-    """Redaction at the last step: whatever pytest, Hypothesis or Schemathesis print goes
-    through a writer that masks every form of every key."""
-    # Every key given, valid configuration or not: a stop message must not leak one either.
-    RUN.extra_secrets = [v.strip() for k in KEY_VARIABLES if (v := os.environ.get(k, "")).strip()]
+    """The run's context, made once: its id (collection builds named cases from it), and every
+    key given. Redaction at the last step: whatever pytest, Hypothesis or Schemathesis print
+    goes through a writer that masks every form of every key."""
+    given = [v.strip() for k in KEY_VARIABLES if (v := os.environ.get(k, "")).strip()]
+    ctx = config.stash[CONTEXT] = RunContext(run_id=new_run_id(os.environ), given_secrets=given)
+    config.stash[ITEMS] = []
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
         writer = reporter._tw
-        writer._file = RedactingFile(writer._file, RUN.secrets)
+        writer._file = RedactingFile(writer._file, ctx.secrets)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The tests that will run (after `-m`/`-k`), for the planned cost; with `--collect-only`,
+    the cost of each part is printed and nothing is sent."""
+    items = session.config.stash[ITEMS] = list(session.items)
+    if not session.config.option.collectonly or not items:
+        return
+    try:
+        settings = Settings.from_env(run_id=context(session.config).run_id)
+    except ConfigError:
+        return
+    print("planned cost per part (requests and campaigns at most, before throttling):")
+    print("\n".join(describe(estimate(items, settings), settings)))
+
+
+def _stop(ctx: RunContext, message: str, status: int) -> None:
+    ctx.setup_error = redact(message, ctx.secrets())
+    pytest.exit(ctx.setup_error, returncode=status)
+
+
+def _target(ctx: RunContext, config: pytest.Config) -> Settings:
+    try:
+        settings = Settings.from_env(run_id=ctx.run_id)
+    except ConfigError as exc:
+        _stop(ctx, f"configuration error: {exc}", outcomes.SETUP_ERROR)
+    if settings.needs_target:
+        try:
+            started = config.hook.pytest_conformance_target(settings=settings, stack=ctx.stack)
+        except RuntimeError as exc:
+            _stop(ctx, f"the suite's own target failed to start: {exc}", outcomes.SETUP_ERROR)
+        if started is None:
+            _stop(ctx, "configuration error: BASE_URL is required", outcomes.SETUP_ERROR)
+        settings = started
+    try:
+        ctx.accepted = Accepted.load(settings.baseline)
+    except ValueError as exc:
+        _stop(ctx, f"baseline {settings.baseline}: {exc}", outcomes.SETUP_ERROR)
+    return settings
 
 
 @pytest.fixture(scope="session")
 def target(pytestconfig: pytest.Config) -> Settings:
     """The settings of the server under test, up and vetted by the preflight."""
-    if RUN.settings is not None:
-        return RUN.settings
-    try:
-        settings = Settings.from_env()
-    except ConfigError as exc:
-        _stop(f"configuration error: {exc}", outcomes.SETUP_ERROR)
-    if settings.embedded:
-        try:
-            started = pytestconfig.hook.pytest_conformance_embedded_target(
-                settings=settings, stack=RUN.stack
-            )
-        except RuntimeError as exc:
-            _stop(f"embedded target failed to start: {exc}", outcomes.SETUP_ERROR)
-        if started is None:
-            _stop("configuration error: BASE_URL is required", outcomes.SETUP_ERROR)
-        settings = started
-    try:
-        RUN.accepted = Accepted.load(settings.baseline)
-    except ValueError as exc:
-        _stop(f"baseline {settings.baseline}: {exc}", outcomes.SETUP_ERROR)
-    RUN.settings = settings
+    ctx = context(pytestconfig)
+    if ctx.settings is not None:
+        return ctx.settings
+    settings = ctx.settings = _target(ctx, pytestconfig)
     # One session for the whole run, preflight included: one pace, one clock for MAX_TIME.
-    RUN.api = connect(settings, RUN.ledger, RUN.memory)
+    ctx.api = api = connect(settings, ctx.ledger, ctx.memory, progress(pytestconfig, ctx.ledger))
     try:
-        preflight(RUN.api)
-        if not settings.embedded_origin:  # the harness's keys are right by construction
-            vet_optional(RUN.api)
+        preflight(api)
+        if settings.vet_inputs:
+            ctx.template_probe = vet_optional(api)
     except PreflightThrottled as exc:
-        _stop(f"preflight: {exc}", outcomes.NOT_TESTED)
+        _stop(ctx, f"preflight: {exc}", outcomes.NOT_TESTED)
     except (PreflightError, TransportFault, NotTested) as exc:
-        _stop(f"preflight: {exc}", outcomes.SETUP_ERROR)
-    announce(pytestconfig, settings, RUN.items)
-    RUN.api.session.on_progress = progress(pytestconfig, RUN.ledger)
+        _stop(ctx, f"preflight: {exc}", outcomes.SETUP_ERROR)
+    announce(pytestconfig, settings, pytestconfig.stash[ITEMS])
     return settings
 
 
 @pytest.fixture(scope="session")
-def api(target: Settings) -> Api:
-    assert RUN.api is not None
-    return RUN.api
+def api(target: Settings, pytestconfig: pytest.Config) -> Api:
+    made = context(pytestconfig).api
+    assert made is not None  # made with the target
+    return made
+
+
+@pytest.fixture
+def template_probe(api: Api, pytestconfig: pytest.Config) -> tuple[dict[str, Any], Exchange] | None:
+    """The preflight's template probe, handed once to the test that judges it."""
+    ctx = context(pytestconfig)
+    probe, ctx.template_probe = ctx.template_probe, None
+    if probe is not None:
+        ctx.ledger.adopt(probe[1])
+    return probe
 
 
 @pytest.fixture(scope="session")
 def limited_api(target: Settings, pytestconfig: pytest.Config) -> Api:
     """A target that enforces a known limit: a harness's sibling, or BASE_URL with RATE_LIMIT."""
-    sibling = pytestconfig.hook.pytest_conformance_limited_target(settings=target, stack=RUN.stack)
+    ctx = context(pytestconfig)
+    sibling = pytestconfig.hook.pytest_conformance_limited_target(settings=target, stack=ctx.stack)
     if sibling is not None:
-        return connect(sibling, RUN.ledger, RunMemory())
+        return connect(sibling, ctx.ledger, RunMemory(), progress(pytestconfig, ctx.ledger))
     if not target.rate_limit:
         pytest.skip("rate-limit check needs RATE_LIMIT (requests per minute the target enforces)")
-    assert RUN.api is not None
-    return RUN.api
+    assert ctx.api is not None
+    return ctx.api
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
     # Before any fixture: a module fixture's requests count against the test that needs it.
-    RUN.ledger.current_test = item.nodeid
-    JUDGED.clear()
+    context(item.config).ledger.begin(item.nodeid)
 
 
 @pytest.fixture(autouse=True)
 def _budget_gate(request: pytest.FixtureRequest) -> None:
-    if RUN.stopped:
-        raise NotTested(RUN.stopped)
+    stopped = context(request.config).stopped
+    if stopped:
+        raise NotTested(stopped)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -189,39 +188,45 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
     # tryfirst: the outermost wrapper, so what others rewrote is redacted after them.
     outcome = yield
     rep = outcome.get_result()
-    if RUN.settings is not None and DECLARED in item.stash:
-        result = classify(RUN, item, call, rep)
-        if result is not None and result.kind is Kind.FAILED and call.when == "call":
-            item.stash[SUBFAILED] = True
-        elif result is not None and result.kind is Kind.PASSED and item.stash.get(SUBFAILED, False):
-            result = None  # the test as a whole passed, but a subtest of it failed: no green case
-        if result is not None:
-            RUN.results.append(result)
-            # JUnit properties per test case (JUnit reads them from the item at teardown).
-            item.user_properties.append(("rules", ",".join(result.declared)))
-            item.user_properties.append(("outcome", result.kind.value))
-            if result.findings:
-                broken = dict.fromkeys(f.rule for f in result.findings)
-                item.user_properties.append(("broken", ",".join(broken)))
-    secrets = RUN.secrets()
+    ctx = context(item.config)
+    if ctx.settings is not None and DECLARED in item.stash:
+        _record(ctx, item, classify(ctx, item, call, rep), call.when == "call")
+    secrets = ctx.secrets()
     if secrets:
         if rep.longrepr is not None and not isinstance(rep.longrepr, tuple):
             rep.longrepr = redact(str(rep.longrepr), secrets)
         rep.sections = [(name, redact(content, secrets)) for name, content in rep.sections]
 
 
+def _record(ctx: RunContext, item: pytest.Item, result: TestResult | None, call: bool) -> None:
+    if result is not None and result.kind is Kind.FAILED and call:
+        item.stash[SUBFAILED] = True
+    elif result is not None and result.kind is Kind.PASSED and item.stash.get(SUBFAILED, False):
+        result = None  # the test as a whole passed, but a subtest of it failed: no green case
+    if result is None:
+        return
+    ctx.results.append(result)
+    # JUnit properties per test case (JUnit reads them from the item at teardown).
+    item.user_properties.append(("rules", ",".join(result.declared)))
+    item.user_properties.append(("outcome", result.kind.value))
+    if result.findings:
+        broken = dict.fromkeys(f.rule for f in result.findings)
+        item.user_properties.append(("broken", ",".join(broken)))
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     # tryfirst: the exit status and JUnit's properties are set before JUnit writes its file.
-    if RUN.settings is None and not RUN.setup_error:
+    ctx = context(session.config)
+    if not ctx.active:
         return  # not a conformance run (the selftests)
-    settings = RUN.settings or Settings.reports_only()
+    settings = ctx.settings or Settings.reports_only()
     status = exitstatus
     # pytest's own statuses stand: interrupted, internal error, usage error, and no tests (a run
     # that tested nothing is never turned green).
-    if exitstatus not in (2, 3, 4, 5) and (RUN.results or RUN.setup_error):
-        status = outcomes.exit_status(RUN.results, RUN.setup_error)
-        if RUN.setup_error and exitstatus == outcomes.NOT_TESTED:
+    if exitstatus not in (2, 3, 4, 5) and (ctx.results or ctx.setup_error):
+        status = outcomes.exit_status(ctx.results, ctx.setup_error)
+        if ctx.setup_error and exitstatus == outcomes.NOT_TESTED:
             status = outcomes.NOT_TESTED
         session.exitstatus = status
     xml = getattr(session.config, "_xml", None)  # pytest's JUnit writer, when --junitxml is on
@@ -232,37 +237,38 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             ("run_id", settings.run_id),
             ("seed", settings.seed),
             ("exit_status", status),
-            ("requests", RUN.ledger.sent),
+            ("requests", ctx.ledger.sent),
         ):
             xml.add_global_property(name, str(value))
     run = {
         "run_id": settings.run_id,
         "seed": settings.seed,
         "target": settings.target_label,
-        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(RUN.started)),
-        "seconds": round(time.time() - RUN.started, 1),
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ctx.started)),
+        "seconds": round(time.time() - ctx.started, 1),
         "budget": {"max_requests": settings.max_requests, "max_time": settings.max_time},
         "exit_status": status,
         "exit_meaning": outcomes.EXIT_MEANING.get(status, "see pytest's exit codes"),
-        "setup_error": RUN.setup_error or None,
-        "not_covered": RUN.stopped or None,
+        "setup_error": ctx.setup_error or None,
+        "not_covered": ctx.stopped or None,
         "reproduce_note": session.config.hook.pytest_conformance_reproduce_note(settings=settings),
         "baseline": {
             "file": str(settings.baseline),
-            "accepted": sorted(RUN.accepted.used),
-            "stale": [e.to_dict() for e in RUN.accepted.stale()],
+            "accepted": sorted(ctx.accepted.used),
+            "stale": [e.to_dict() for e in ctx.accepted.stale()],
         },
     }
-    RUN.report = write_reports(settings.reports_dir, RUN.results, RUN.ledger, run, RUN.secrets())
-    RUN.stack.close()
+    ctx.report = write_reports(settings.reports_dir, ctx.results, ctx.ledger, run, ctx.secrets())
+    ctx.stack.close()
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config: pytest.Config) -> None:
     """The last step for files: JUnit and HTML are written by their own plugins from reports we
     redacted; whatever they added of their own is masked here, before anyone reads them."""
-    secrets = RUN.secrets()
-    if not secrets or (RUN.settings is None and not RUN.setup_error):
+    ctx = context(config)
+    secrets = ctx.secrets()
+    if not secrets or not ctx.active:
         return
     for option in ("xmlpath", "htmlpath"):
         path = getattr(config.option, option, None)
@@ -276,18 +282,19 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_terminal_summary(terminalreporter: Any) -> Iterator[None]:
     """One finding per broken rule first; pytest's per-case detail follows."""
-    settings, doc = RUN.settings, RUN.report
+    ctx = context(terminalreporter.config)
+    settings, doc = ctx.settings, ctx.report
     if settings is not None and doc is not None:
         terminalreporter.section("conformance findings, one per broken rule", sep="=")
         for line in terminal_summary(doc, settings):
             terminalreporter.write_line(line)
         note = doc["run"].get("reproduce_note")
-        if note and any(r.findings for r in RUN.results):
+        if note and any(r.findings for r in ctx.results):
             terminalreporter.write_line(f"reproduce: {note}")
-        for entry in RUN.accepted.stale():
+        for entry in ctx.accepted.stale():
             terminalreporter.write_line(
                 f"baseline: entry {entry.id} ({entry.check} / {entry.signature}) no longer reproduces: stale"
             )
-    elif RUN.setup_error:
-        terminalreporter.write_line(f"stopped: {RUN.setup_error}")
+    elif ctx.setup_error:
+        terminalreporter.write_line(f"stopped: {ctx.setup_error}")
     return (yield)

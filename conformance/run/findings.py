@@ -24,6 +24,7 @@ class Kind(StrEnum):
     ACCEPTED = "accepted"  # a failure listed in the baseline
     TRANSPORT = "transport"  # the exchange did not complete (fault, cap, deadline)
     NOT_TESTED = "not-tested"  # budget, time or persistent throttling stopped it
+    SUITE_ERROR = "suite-error"  # the suite's own code raised: never a finding against the target
     OFF = "off"  # an optional check whose input was not given
 
 
@@ -67,16 +68,6 @@ class ConformanceFailure(AssertionError):
 
     def __str__(self) -> str:
         return self.render()
-
-
-# The rules judged by the current test beyond the ones it declares (every status check also judges
-# the error code and the documented shape; every 201 the semantic rules): a passing test counts
-# as a passed case of each. The plugin clears it before each test.
-JUDGED: set[str] = set()
-
-
-def judged(*rule_ids: str) -> None:
-    JUDGED.update(rule_ids)
 
 
 class NotTested(Exception):

@@ -16,6 +16,7 @@ FINDINGS = 1
 TRANSPORT_FAULTS = 6
 NOT_TESTED = 7
 SETUP_ERROR = 8
+SUITE_ERROR = 9
 
 EXIT_MEANING = {
     CONFORMING: "conforming: every planned check ran and passed",
@@ -23,6 +24,7 @@ EXIT_MEANING = {
     TRANSPORT_FAULTS: "transport faults: some exchanges did not complete (no rule found broken)",
     NOT_TESTED: "not tested: budget, time or throttling stopped checks before they ran",
     SETUP_ERROR: "setup error: configuration or preflight stopped the run before any test",
+    SUITE_ERROR: "suite error: the suite's own code failed (a bug of ours, not the target's)",
 }
 
 
@@ -36,16 +38,21 @@ class TestResult:
     accepted_by: str = ""
     # Rules a failed test judged and found holding (its status was right, its body was not).
     held: tuple[str, ...] = ()
+    # A suite error's traceback, for maintainers (the reports keep it; the terminal does not).
+    traceback: str = ""
 
 
 def exit_status(results: Iterable[TestResult], setup_error: str = "") -> int:
-    """Findings first (a real defect outranks the rest), then transport faults, then what was
-    not tested. Only a run where every planned check ran and passed is 0."""
+    """Findings first (a real defect outranks the rest), then the suite's own errors (the run
+    is incomplete, and not by the target's fault), then transport faults, then what was not
+    tested. Only a run where every planned check ran and passed is 0."""
     if setup_error:
         return SETUP_ERROR
     kinds = {r.kind for r in results}
     if Kind.FAILED in kinds:
         return FINDINGS
+    if Kind.SUITE_ERROR in kinds:
+        return SUITE_ERROR
     if Kind.TRANSPORT in kinds:
         return TRANSPORT_FAULTS
     if Kind.NOT_TESTED in kinds:

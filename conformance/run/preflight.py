@@ -4,6 +4,9 @@ that is not JSON, a success where the probe must be refused, a rejected key, a w
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from conformance.checks.semantic import RunMemory
 from conformance.contract.document import target_operation
 from conformance.run.findings import NotTested, TransportFault
@@ -22,9 +25,15 @@ class PreflightThrottled(PreflightError):
     """The target answers only 429: nothing can be tested now."""
 
 
-def connect(settings: Settings, ledger: Ledger, memory: RunMemory | None = None) -> Api:
+def connect(
+    settings: Settings,
+    ledger: Ledger,
+    memory: RunMemory | None = None,
+    progress: Callable[[], None] | None = None,
+) -> Api:
     assert settings.base_url is not None
-    return Api(GuardedSession(settings, ledger), settings, settings.base_url, memory or RunMemory())
+    session = GuardedSession(settings, ledger, progress)
+    return Api(session, settings, settings.base_url, memory or RunMemory())
 
 
 def preflight(api: Api) -> None:
@@ -71,22 +80,25 @@ def optional_checks(settings: Settings) -> list[str]:
         ("403 check", settings.forbidden_api_key, "FORBIDDEN_API_KEY"),
         ("client/tenant/per-key checks", settings.other_api_key, "OTHER_API_KEY"),
         ("template checks", settings.template_id, "TEMPLATE_ID"),
-        ("rate-limit check", settings.rate_limit or settings.embedded_origin, "RATE_LIMIT"),
+        ("rate-limit check", settings.rate_limit or settings.limited_sibling, "RATE_LIMIT"),
     )
     return [f"{name} {'on' if value else f'off ({var} not set)'}" for name, value, var in inputs]
 
 
-def vet_optional(api: Api) -> None:
+TemplateProbe = tuple[dict[str, Any], Exchange]
+
+
+def vet_optional(api: Api) -> TemplateProbe | None:
     """One cheap request per optional input, so a bad one reads as a bad input, not as a server
     failure. The template probe is a campaign the template check then judges (no extra cost).
     A target that stops answering here is not a bad input: the tests report its faults."""
     try:
-        _vet(api)
+        return _vet(api)
     except (TransportFault, NotTested):
-        return
+        return None
 
 
-def _vet(api: Api) -> None:
+def _vet(api: Api) -> TemplateProbe | None:
     settings = api.settings
     if settings.other_api_key and settings.other_api_key == settings.api_key:
         raise PreflightError("OTHER_API_KEY equals API_KEY: it must be a key of another client")
@@ -111,4 +123,5 @@ def _vet(api: Api) -> None:
             raise PreflightError(
                 f"TEMPLATE_ID {settings.template_id} names no template of API_KEY's client (404)"
             )
-        api.prefetched["template"] = (body, exchange)
+        return body, exchange
+    return None

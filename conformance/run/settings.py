@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from types import MappingProxyType
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -16,13 +18,14 @@ RULES_FILE = ROOT / "openapi" / "rules.yaml"
 PRODUCTION_HOST = "api.carecycle.ai"
 
 
-# One id per process: collection (which builds named cases) and the run must agree on it.
-RUN_ID = os.environ.get("RUN_ID", "").strip() or time.strftime("%Y%m%dT%H%M%S") + secrets.token_hex(
-    2
-)
+def new_run_id(env: Mapping[str, str]) -> str:
+    """The run's id: RUN_ID when given, else the time and a random suffix. Made once per run
+    (by the run context), so collection, which builds named cases, and the run agree on it."""
+    given = env.get("RUN_ID", "").strip()
+    return given or time.strftime("%Y%m%dT%H%M%S") + secrets.token_hex(2)
 
 
-def name_prefix(run_id: str = RUN_ID) -> str:
+def name_prefix(run_id: str) -> str:
     """Every campaign the suite creates starts with this, so an operator can find them."""
     return f"cct-{run_id}-"
 
@@ -40,10 +43,12 @@ def mark_name(name: str, prefix: str, max_length: int) -> str:
 
 # Per depth: examples per generation mode (negative; positive cases get an eighth, since each
 # creates a campaign), and the default request budget.
-DEPTHS: dict[str, dict[str, int | None]] = {
-    "gate": {"examples": 25, "max_requests": None},
-    "nightly": {"examples": 200, "max_requests": 1000},
-}
+DEPTHS: Mapping[str, Mapping[str, int | None]] = MappingProxyType(
+    {
+        "gate": MappingProxyType({"examples": 25, "max_requests": None}),
+        "nightly": MappingProxyType({"examples": 200, "max_requests": 1000}),
+    }
+)
 
 
 # The variables that hold keys: never printed, in any form.
@@ -104,20 +109,31 @@ class Settings:
     depth: str = "gate"
     examples: int = 25
     derandomize: bool = False
-    run_id: str = RUN_ID
+    run_id: str = ""
     reports_dir: Path = ROOT / "reports"
     baseline: Path = ROOT / "baseline.json"
-    # True once `base_url` points at a reference server this run started itself.
-    embedded_origin: bool = False
+    # What a harness says of a target it started (the engine knows no more of it): its name in
+    # the reports, whether RATE_LIMIT paces it, whether its optional inputs need vetting, and
+    # whether it offers a sibling with a known rate limit.
+    label: str | None = None
+    paced: bool = True
+    vet_inputs: bool = True
+    limited_sibling: bool = False
 
     @property
-    def embedded(self) -> bool:
+    def needs_target(self) -> bool:
+        """No target named: a harness may offer one (see `pytest_layer.hooks`)."""
         return self.base_url is None
 
     @property
     def target_label(self) -> str | None:
         """The target as reports and the terminal name it."""
-        return "embedded reference server" if self.embedded_origin else self.base_url
+        return self.label or self.base_url
+
+    @property
+    def pace_interval(self) -> float:
+        """Seconds between requests: the window over the limit, for a paced target."""
+        return self.rate_window / self.rate_limit if self.rate_limit and self.paced else 0.0
 
     @property
     def name_prefix(self) -> str:
@@ -127,6 +143,19 @@ class Settings:
         """Values that must never appear in any artifact."""
         keys = (self.api_key, self.forbidden_api_key, self.other_api_key)
         return [k for k in keys if k]
+
+    def key_variable(self, key: str | None) -> str | None:
+        """The variable whose key this is (for a reproduce line), or None: no key, a made-up one."""
+        if not key:
+            return None
+        for name, value in zip(KEY_VARIABLES, self.secrets_by_variable(), strict=True):
+            if value and key == value:
+                return name
+        return None
+
+    def secrets_by_variable(self) -> tuple[str | None, ...]:
+        """The keys in the order of KEY_VARIABLES."""
+        return (self.api_key, self.forbidden_api_key, self.other_api_key)
 
     def with_target(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -138,7 +167,7 @@ class Settings:
         return cls(base_url=None, api_key=None, reports_dir=Path(raw) if raw else ROOT / "reports")
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+    def from_env(cls, env: Mapping[str, str] | None = None, run_id: str = "") -> Settings:
         env = dict(os.environ if env is None else env)
         base_url = env.get("BASE_URL", "").strip().rstrip("/") or None
         api_key = env.get("API_KEY", "").strip() or None
@@ -152,10 +181,10 @@ class Settings:
                 raise ConfigError("API_KEY is required when BASE_URL is set")
         elif api_key is not None:
             # No silent fallback: a key for a real target with no target named is a mistake,
-            # not a request to test the embedded reference server.
+            # not a request to test whatever a harness would start.
             raise ConfigError(
                 "API_KEY is set but BASE_URL is not: set BASE_URL to the target's API root "
-                "(the embedded reference server runs only when neither is set)"
+                "(the suite's own target runs only when neither is set)"
             )
         seed = _int(env, "SEED")
         depth = env.get("DEPTH", "").strip().lower() or "gate"
@@ -178,6 +207,7 @@ class Settings:
             depth=depth,
             examples=_int(env, "EXAMPLES", DEPTHS[depth]["examples"]) or DEPTHS[depth]["examples"],
             max_requests=_int(env, "MAX_REQUESTS") or DEPTHS[depth]["max_requests"],
+            run_id=run_id or new_run_id(env),
             derandomize=env.get("DERANDOMIZE", "").strip().lower() not in ("", "0", "false", "no"),
             baseline=Path(env["BASELINE"])
             if env.get("BASELINE", "").strip()

@@ -9,7 +9,7 @@ from typing import Any
 
 from conformance.checks.semantic import RunMemory
 from conformance.contract.document import target_operation
-from conformance.run.settings import Settings
+from conformance.run.settings import KEY_VARIABLES, Settings
 from conformance.wire.exchange import Exchange
 from conformance.wire.session import GuardedSession
 
@@ -23,8 +23,6 @@ class Api:
     settings: Settings
     base_url: str
     memory: RunMemory = field(default_factory=RunMemory)
-    # Exchanges the preflight already made, for the test that judges them (no request twice).
-    prefetched: dict[str, tuple[dict[str, Any], Exchange]] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -32,15 +30,12 @@ class Api:
 
     def key(self, label: str) -> str | None:
         """The key behind a variable name, e.g. 'OTHER_API_KEY' (None when not configured)."""
-        return {
-            "API_KEY": self.settings.api_key,
-            "FORBIDDEN_API_KEY": self.settings.forbidden_api_key,
-            "OTHER_API_KEY": self.settings.other_api_key,
-        }.get(label)
+        keys = zip(KEY_VARIABLES, self.settings.secrets_by_variable(), strict=True)
+        return dict(keys).get(label)
 
     def key_for(self, how: str) -> tuple[str | None, str | None]:
         """(variable, literal key) for a table's `key`: a configured variable, or a mangled key."""
-        if how in ("API_KEY", "FORBIDDEN_API_KEY", "OTHER_API_KEY"):
+        if how in KEY_VARIABLES:
             return how, None
         main = self.settings.api_key or ""
         literal = {
@@ -73,8 +68,5 @@ class Api:
         if body is not UNSET:
             data = json.dumps(body, ensure_ascii=False).encode()
         method = target_operation().method.upper()
-        self.session.request(method, self.url, data=data, headers=headers)
-        exchange = self.session.last_exchange
-        assert exchange is not None  # set by every request that returns
-        exchange.key_var = key if api_key is None else None
-        return exchange
+        response = self.session.request(method, self.url, data=data, headers=headers)
+        return self.session.exchange_of(response.request)

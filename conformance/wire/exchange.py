@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -64,9 +64,15 @@ class Exchange:
     elapsed: float
     # The variable whose key was sent (API_KEY...), None for no key or a made-up one.
     key_var: str | None = "API_KEY"
+    # The test that sent it, and the rules judged on it (a passing test counts as a passed case
+    # of each): data of the exchange, not of a module.
+    test: str = ""
+    judged: set[str] = field(default_factory=set)
 
     @classmethod
-    def from_response(cls, response: requests.Response) -> Exchange:
+    def from_response(
+        cls, response: requests.Response, key_var: str | None, test: str = ""
+    ) -> Exchange:
         req = response.request
         body = req.body.encode() if isinstance(req.body, str) else req.body
         return cls(
@@ -78,7 +84,13 @@ class Exchange:
             response_headers=CaseInsensitiveDict(response.headers),
             response_body=response.content,
             elapsed=response.elapsed.total_seconds(),
+            key_var=key_var,
+            test=test,
         )
+
+    def judge(self, *rule_ids: str) -> None:
+        """Record that these rules were judged on this exchange."""
+        self.judged.update(rule_ids)
 
     def header(self, name: str) -> str | None:
         return header(self.response_headers, name)

@@ -27,10 +27,26 @@ class Ledger:
     # POSTs that reached the target but got no complete answer: each may have created a campaign.
     maybe_created: list[dict[str, str]] = field(default_factory=list)
     current_test: str = "<setup>"
+    # The exchanges of the current test, for the rules its verdicts judged.
+    exchanges: list[Exchange] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
+
+    def begin(self, test: str) -> None:
+        """A new test starts: its requests count against it from here."""
+        self.current_test = test
+        self.exchanges = []
+
+    def adopt(self, exchange: Exchange) -> None:
+        """An exchange made earlier (the preflight's) that the current test judges."""
+        self.exchanges.append(exchange)
+
+    def judged(self) -> set[str]:
+        """Every rule judged on the current test's exchanges."""
+        return {rule for exchange in self.exchanges for rule in exchange.judged}
 
     def record(self, exchange: Exchange) -> None:
         self.sent += 1
+        self.exchanges.append(exchange)
         self.by_test[self.current_test] += 1
         if exchange.status != 201:
             return

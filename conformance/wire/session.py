@@ -12,6 +12,7 @@ import http.client
 import math
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
@@ -48,28 +49,33 @@ class RefusedRequest(RuntimeError):
 class GuardedSession(requests.Session):
     """A requests session that paces, retries within bounds, and stops at the budget."""
 
-    def __init__(self, settings: Settings, ledger: Ledger) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        ledger: Ledger,
+        progress: Callable[[], None] | None = None,
+    ) -> None:
         super().__init__()
         self.settings = settings
         self.ledger = ledger
         self.started = ledger.started
         self._last_sent = 0.0
         self._raw_429 = False
-        self.last_exchange: Exchange | None = None
+        # Each answered request's Exchange, by the request sent (Schemathesis hands back its own
+        # response object, but keeps ours `request`).
+        self._exchanges: weakref.WeakKeyDictionary[requests.PreparedRequest, Exchange] = (
+            weakref.WeakKeyDictionary()
+        )
         # Progress: called after each request and every few seconds of any wait.
-        self.on_progress: Callable[[], None] | None = None
+        self.on_progress = progress
         op = target_operation()
         self._method = op.method.upper()
         self._allowed = urlsplit((settings.base_url or "") + op.path)
         self._adapter = TrackingAdapter()
         self.mount("http://", self._adapter)
         self.mount("https://", self._adapter)
-        # Pacing only protects real targets; the embedded server is never throttled by default.
-        self._interval = (
-            settings.rate_window / settings.rate_limit
-            if settings.rate_limit and not settings.embedded_origin
-            else 0.0
-        )
+        # Pacing protects the target; a harness says when its own needs none.
+        self._interval = settings.pace_interval
 
     @contextmanager
     def rate_limit_probe(self) -> Iterator[None]:
@@ -80,6 +86,12 @@ class GuardedSession(requests.Session):
             yield
         finally:
             self._interval, self._raw_429 = saved
+
+    def exchange_of(self, request: requests.PreparedRequest | None) -> Exchange:
+        """The Exchange this session built for a request it sent and got an answer to."""
+        if request is None or request not in self._exchanges:
+            raise LookupError("no exchange was recorded for this request")
+        return self._exchanges[request]
 
     def _progress(self) -> None:
         if self.on_progress is not None:
@@ -184,8 +196,13 @@ class GuardedSession(requests.Session):
                 time.sleep(min(2.0**attempt * 0.5, 5.0, max(self.remaining(), 0)))
                 continue
             # One Exchange per response: the ledger, the checks and the reports share its parse.
-            self.last_exchange = Exchange.from_response(response)
-            self.ledger.record(self.last_exchange)
+            exchange = Exchange.from_response(
+                response,
+                self.settings.key_variable(request.headers.get("x-api-key")),
+                self.ledger.current_test,
+            )
+            self._exchanges[request] = exchange
+            self.ledger.record(exchange)
             self._progress()
             return response
         raise AssertionError("unreachable")  # pragma: no cover

@@ -6,17 +6,21 @@ import pytest
 
 from conformance.checks.verdict import expect_campaign, expect_error_path, expect_status
 from conformance.contract.matrix import MatrixCase, build_matrix
+from conformance.pytest_layer.plugin import context
 from conformance.run.settings import name_prefix
 from conformance.wire.api import Api
 
 pytestmark = pytest.mark.boundary
 
-CASES = build_matrix(name_prefix())
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """The matrix, named with this run's prefix (the run context's id), built at collection."""
+    prefix = name_prefix(context(metafunc.config).run_id)
+    cases = build_matrix(prefix)
+    params = [pytest.param(c, id=c.id, marks=pytest.mark.rule(c.rule)) for c in cases]
+    metafunc.parametrize("case", params)
 
 
-@pytest.mark.parametrize(
-    "case", [pytest.param(c, id=c.id, marks=pytest.mark.rule(c.rule)) for c in CASES]
-)
 def test_edge(case: MatrixCase, api: Api) -> None:
     body = case.body
     exchange = api.post(body)

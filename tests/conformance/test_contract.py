@@ -54,7 +54,7 @@ def check_case(case, api: Api) -> None:
         case.body["name"] = mark_name(case.body["name"], api.settings.name_prefix, NAME_MAX)
     # Through the guarded session: paced, counted, capped, never redirected.
     response = case.call(session=api.session)
-    exchange = api.session.last_exchange
+    exchange = api.session.exchange_of(response.request)
     try:
         case.validate_response(response)
     except FailureGroup as group:

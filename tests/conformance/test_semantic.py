@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from conformance.checks.semantic import HANDLER_FIELDS
 from conformance.checks.verdict import expect_campaign, fail
 from conformance.wire.api import Api
+from conformance.wire.exchange import Exchange
 
 pytestmark = pytest.mark.semantic
 
@@ -63,12 +66,14 @@ def test_same_body_twice_gives_two_campaigns(api: Api) -> None:
 
 @pytest.mark.rule("semantic.template-name")
 @pytest.mark.cost(requests=1, campaigns=1)
-def test_template_campaign_names_its_template(api: Api) -> None:
+def test_template_campaign_names_its_template(
+    api: Api, template_probe: tuple[dict[str, Any], Exchange] | None
+) -> None:
     if not api.settings.template_id:
         pytest.skip("template checks need TEMPLATE_ID (a template of API_KEY's client)")
     # The preflight's template probe, when it made one (it vets TEMPLATE_ID), is this case.
     body = {"name": api.settings.name_prefix + "template", "templateId": api.settings.template_id}
-    body, exchange = api.prefetched.pop("template", None) or (body, api.post(body))
+    body, exchange = template_probe or (body, api.post(body))
     expect_campaign(exchange, body, api.memory, "API_KEY", rule="semantic.template-name")
 
 
