@@ -3,12 +3,15 @@ is given, and its rate-limited sibling. The only code that starts the reference 
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 from contextlib import ExitStack
 
 import pytest
 
-from conformance.run.settings import Settings
+from conformance.run.settings import ROOT, Settings
 from harness.embedded import (
     EMBEDDED_RATE_LIMIT,
     EMBEDDED_RATE_WINDOW,
@@ -66,6 +69,25 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     limited = [i for i in items if i.get_closest_marker("rate_limit")]
     rest = [i for i in items if i not in first and i not in limited]
     items[:] = first + limited + rest
+
+
+@pytest.hookimpl
+def pytest_conformance_rule_ids(config: pytest.Config) -> list[tuple[str, str]]:
+    """The planted defects' rules, when the reference server is the target (the catalogue over
+    the server's CLI: the suite never imports the server)."""
+    if os.environ.get("BASE_URL", "").strip():
+        return []
+    defects = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "refserver", "--list-defects"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        ).stdout
+    )
+    return [(rule, f"refserver/defects.py ({d['name']})") for d in defects for rule in d["rules"]]
 
 
 @pytest.hookimpl

@@ -8,6 +8,8 @@ the coverage phase's unexpected methods, `ignored_auth`); the suite's auth probe
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 import schemathesis
@@ -55,22 +57,24 @@ SENDING_CHECKS = (
     "ensure_resource_availability",
 )
 
-RULE_OF_FAILURE: dict[type[Failure], str] = {
-    ServerError: "robustness.no-5xx",
-    UndefinedStatusCode: "response.documented",
-    UndefinedContentType: "response.documented",
-    MissingContentType: "response.documented",
-    MalformedMediaType: "response.documented",
-    JsonSchemaError: "response.documented",
-    MalformedJson: "response.documented",
-    ContentDeserializationError: "response.documented",
-    MissingHeaders: "response.documented",
-    ResponseTimeExceeded: "response.documented",
-    AcceptedNegativeData: "request.invalid-rejected",
-    RejectedPositiveData: "request.valid-accepted",
-    MissingHeaderNotRejected: "auth.unauthorized",
-    IgnoredAuth: "auth.unauthorized",
-}
+RULE_OF_FAILURE: Mapping[type[Failure], str] = MappingProxyType(
+    {
+        ServerError: "robustness.no-5xx",
+        UndefinedStatusCode: "response.documented",
+        UndefinedContentType: "response.documented",
+        MissingContentType: "response.documented",
+        MalformedMediaType: "response.documented",
+        JsonSchemaError: "response.documented",
+        MalformedJson: "response.documented",
+        ContentDeserializationError: "response.documented",
+        MissingHeaders: "response.documented",
+        ResponseTimeExceeded: "response.documented",
+        AcceptedNegativeData: "request.invalid-rejected",
+        RejectedPositiveData: "request.valid-accepted",
+        MissingHeaderNotRejected: "auth.unauthorized",
+        IgnoredAuth: "auth.unauthorized",
+    }
+)
 # The rules the property test can find broken (its declared rules, for the per-rule report).
 PROPERTY_RULES = tuple(dict.fromkeys(RULE_OF_FAILURE.values()))
 

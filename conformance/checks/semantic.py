@@ -1,17 +1,18 @@
 """Semantic checks: what the 201 response must say about the request, beyond any schema.
 
-Each check is a small function whose docstring quotes its rule; it returns the problems it
-found (empty when the rule holds). `SEMANTIC_CHECKS` is applied to every 201 of the run.
+Each check is a small function registered with its rule (`@check`), whose docstring quotes the
+rule; it returns the problems it found (empty when the rule holds). `SEMANTIC_CHECKS` is applied
+to every 201 of the run.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from conformance.checks.registry import Check, check
 from conformance.contract.document import request_schema, resolve, schema_at
 from conformance.contract.rules import fact
 from conformance.wire.semantics import integer_value, parse_datetime, same_json
@@ -44,12 +45,14 @@ class Observation:
 Problems = list[str]
 
 
+@check("semantic.draft")
 def status_is_draft(obs: Observation, memory: RunMemory) -> Problems:
     """semantic.draft: `status` is `draft`."""
     status = obs.campaign.get("status")
     return [] if status == "draft" else [f"status is {status!r}, expected 'draft'"]
 
 
+@check("semantic.id")
 def id_is_fresh_uuid(obs: Observation, memory: RunMemory) -> Problems:
     """semantic.id: `id` is a UUID, new on every call."""
     cid = obs.campaign.get("id")
@@ -61,6 +64,7 @@ def id_is_fresh_uuid(obs: Observation, memory: RunMemory) -> Problems:
     return []
 
 
+@check("semantic.echo")
 def echoes_request_fields(obs: Observation, memory: RunMemory) -> Problems:
     """semantic.echo: `name`, `description`, `templateId`, `maxConcurrentCalls` and the ten handler
     fields equal what was sent (`null` when omitted or sent as null). Exact, no trimming."""
@@ -73,6 +77,7 @@ def echoes_request_fields(obs: Observation, memory: RunMemory) -> Problems:
     return problems
 
 
+@check("semantic.echo")
 def echoes_kind(obs: Observation, memory: RunMemory) -> Problems:
     """semantic.echo: `kind` equals what was sent; `kind` is `voice_ai` when omitted."""
     default = request_schema()["properties"]["kind"].get("default", "voice_ai")
@@ -84,6 +89,7 @@ def echoes_kind(obs: Observation, memory: RunMemory) -> Problems:
     return [f"kind {how} {expected!r}, response has {got!r}"]
 
 
+@check("semantic.direction")
 def echoes_direction(obs: Observation, memory: RunMemory) -> Problems:
     """semantic.direction: `direction` equals what was sent; when omitted the server chooses one
     of the two values."""
@@ -97,6 +103,7 @@ def echoes_direction(obs: Observation, memory: RunMemory) -> Problems:
     )
 
 
+@check("semantic.template-name")
 def template_name_matches(obs: Observation, memory: RunMemory) -> Problems:
     """semantic.template-name: `templateName` is a non-empty string when `templateId` was sent,
     `null` otherwise."""
@@ -107,6 +114,7 @@ def template_name_matches(obs: Observation, memory: RunMemory) -> Problems:
     return [] if name is None else [f"no templateId was sent but templateName is {name!r}"]
 
 
+@check("semantic.timestamps")
 def timestamps_are_sane(obs: Observation, memory: RunMemory) -> Problems:
     """semantic.timestamps: `createdAt <= updatedAt`; both within 5 minutes of the client's clock."""
     raw = obs.campaign.get("createdAt"), obs.campaign.get("updatedAt")
@@ -124,6 +132,7 @@ def timestamps_are_sane(obs: Observation, memory: RunMemory) -> Problems:
     return problems
 
 
+@check("semantic.client")
 def client_is_stable(obs: Observation, memory: RunMemory) -> Problems:
     """semantic.client: `client.id` is the same for every campaign created with the same key."""
     client = obs.campaign.get("client")
@@ -149,6 +158,7 @@ def _nonzero(value: Any, schema: dict[str, Any], path: str) -> list[str]:
     return [] if integer_value(value) == 0 else [f"{path} = {value!r}"]
 
 
+@check("semantic.empty")
 def campaign_starts_empty(obs: Observation, memory: RunMemory) -> Problems:
     """semantic.empty: a new campaign has `customerStats` all zero, `tags == []`."""
     stats_schema = resolve(schema_at("Campaign"))["properties"]["customerStats"]
@@ -158,8 +168,8 @@ def campaign_starts_empty(obs: Observation, memory: RunMemory) -> Problems:
     return problems
 
 
-Check = Callable[[Observation, RunMemory], Problems]
-SEMANTIC_CHECKS: tuple[Check, ...] = (
+SemanticCheck = Check[[Observation, RunMemory], Problems]
+SEMANTIC_CHECKS: tuple[SemanticCheck, ...] = (
     status_is_draft,
     id_is_fresh_uuid,
     echoes_request_fields,
@@ -172,19 +182,12 @@ SEMANTIC_CHECKS: tuple[Check, ...] = (
 )
 
 
-def rule_of(check: Check) -> str:
-    """A check's rule is the id its docstring opens with (the docstring quotes the rule)."""
-    return (check.__doc__ or "").split(":", 1)[0]
-
-
-SEMANTIC_RULES = tuple(dict.fromkeys(rule_of(c) for c in SEMANTIC_CHECKS))
+SEMANTIC_RULES = tuple(dict.fromkeys(c.rule for c in SEMANTIC_CHECKS))
 
 
 def run_semantic_checks(obs: Observation, memory: RunMemory) -> list[tuple[str, str]]:
     """(rule id, problem) for every broken rule; empty when the campaign says what it must."""
-    return [
-        (rule_of(check), problem) for check in SEMANTIC_CHECKS for problem in check(obs, memory)
-    ]
+    return [(check.rule, problem) for check in SEMANTIC_CHECKS for problem in check(obs, memory)]
 
 
 def now() -> datetime:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 from typing import Any, NoReturn
 
+from conformance.checks.registry import check
 from conformance.checks.semantic import (
     SEMANTIC_RULES,
     Observation,
@@ -17,14 +19,16 @@ from conformance.run.findings import ConformanceFailure, Finding
 from conformance.wire.exchange import Exchange
 from conformance.wire.semantics import is_json_media
 
-ERROR_CODES = {
-    401: "UNAUTHORIZED",
-    403: "FORBIDDEN",
-    404: "NOT_FOUND",
-    422: "VALIDATION_ERROR",
-    429: "RATE_LIMIT_EXCEEDED",
-    500: "INTERNAL_ERROR",
-}
+ERROR_CODES: Mapping[int, str] = MappingProxyType(
+    {
+        401: "UNAUTHORIZED",
+        403: "FORBIDDEN",
+        404: "NOT_FOUND",
+        422: "VALIDATION_ERROR",
+        429: "RATE_LIMIT_EXCEEDED",
+        500: "INTERNAL_ERROR",
+    }
+)
 
 
 def fail(
@@ -46,6 +50,7 @@ def undocumented_status(exchange: Exchange) -> list[str]:
     return [f"status {exchange.status} is not part of the contract"]
 
 
+@check("response.documented")
 def conformance_problems(exchange: Exchange) -> list[str]:
     """What breaks `response.documented`: an undocumented status, non-JSON, a body off-schema."""
     problems = undocumented_status(exchange)
@@ -70,6 +75,7 @@ INTERNALS = (
 )
 
 
+@check("robustness.no-5xx")
 def leaked_internals(exchange: Exchange) -> list[str]:
     """robustness.no-5xx: no error body carries a stack trace or internals. (A 201 may echo
     such text: it is what the client sent.)"""
@@ -79,6 +85,7 @@ def leaked_internals(exchange: Exchange) -> list[str]:
     return [f"body carries internals: {marker!r}" for marker in INTERNALS if marker in text]
 
 
+@check("response.error-code")
 def error_code_problems(exchange: Exchange) -> list[str]:
     """response.error-code: the code of the status (400: any non-empty code)."""
     body = exchange.json()
@@ -177,3 +184,7 @@ def expect_campaign(
     if findings:
         raise ConformanceFailure(findings)
     return campaign
+
+
+# The response checks every status verdict applies (the semantic ones apply to every 201).
+RESPONSE_CHECKS = (leaked_internals, error_code_problems, conformance_problems)

@@ -27,6 +27,12 @@ def pytest_conformance_limited_target(settings: Settings, stack: ExitStack) -> S
     """A sibling of a harness's target that enforces a known rate limit, or None."""
 
 
+@hookspec
+def pytest_conformance_rule_ids(config: object) -> list[tuple[str, str]]:  # type: ignore[empty-body]
+    """Rule ids a harness names (its planted defects), as (rule id, where), for the collection
+    to validate with the engine's own."""
+
+
 @hookspec(firstresult=True)
 def pytest_conformance_reproduce_note(settings: Settings) -> str | None:  # type: ignore[empty-body]
     """For a target that is gone after the run (one a harness started): how to bring it back, so the

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from conformance.checks.catalogue import NamedRule, named_by_baseline, named_by_checks, unknown
 from conformance.checks.semantic import RunMemory
 from conformance.pytest_layer.classify import DECLARED, SUBFAILED, classify
 from conformance.pytest_layer.cost import describe, estimate
@@ -181,6 +182,29 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         # Kept on the item itself: Schemathesis renames a node while its subtests run.
         item.stash[DECLARED] = tuple(m.args[0] for m in item.iter_markers("rule"))
+    if any(item.stash[DECLARED] for item in items):
+        validate_rule_ids(config, items)
+
+
+def validate_rule_ids(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every rule id named anywhere (markers, checks, probes, baseline, a harness's planted
+    defects) is one of `openapi/rules.yaml`'s: a misspelt id stops the collection, naming where."""
+    named = [
+        NamedRule(rule, f"{item.path} ({item.nodeid})")
+        for item in items
+        for rule in item.stash[DECLARED]
+    ]
+    named += named_by_checks()
+    baseline = os.environ.get("BASELINE", "").strip()
+    named += named_by_baseline(Path(baseline) if baseline else Settings.reports_only().baseline)
+    for extra in config.hook.pytest_conformance_rule_ids(config=config):
+        named += [NamedRule(rule, where) for rule, where in extra]
+    problems = sorted(set(unknown(named)))
+    if problems:
+        raise pytest.UsageError(
+            "rule ids not in openapi/rules.yaml (fix the id, or add the rule):\n  "
+            + "\n  ".join(problems)
+        )
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
