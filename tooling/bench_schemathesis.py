@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from conformance.reports.model import Report
 from conformance.run.settings import DOCUMENT, ROOT
 from harness.embedded import EmbeddedKeys, embedded_server
 from tooling.childenv import child_env
@@ -265,9 +266,9 @@ GATE_ARGS = "-m pytest tests/conformance -x -q -p no:cacheprovider"
 GATE_CMD = [sys.executable, *GATE_ARGS.split()]
 
 
-def first_failed_test(doc: dict) -> str:
+def first_failed_test(report: Report) -> str:
     """The first failed test of a run, from its conformance.json (in run order)."""
-    return next((r["test"] for r in doc.get("results", []) if r["outcome"] == "failed"), "")
+    return next((r.test for r in report.results if r.outcome == "failed"), "")
 
 
 def run_gate(
@@ -294,11 +295,11 @@ def run_gate(
         run.exit_status = code
         report, info = Path(tmp) / "conformance.json", Path(tmp) / "run.json"
         if report.exists():
-            doc = json.loads(report.read_text(encoding="utf-8"))
+            doc = Report.load(report)
             run.first_failure = first_failed_test(doc)
-            run.requests = doc["requests"]["sent"]
-            run.campaigns = doc["requests"]["campaigns_created"]
-            run.failed_rules = [r["rule"] for r in doc["rules"] if r["failed"]]
+            run.requests = doc.requests.sent
+            run.campaigns = doc.requests.campaigns_created
+            run.failed_rules = [r.rule for r in doc.rules if r.failed]
             run.in_run_seconds = json.loads(info.read_text(encoding="utf-8"))["seconds"]
     if code not in (0, 1):
         run.error = f"timed out after {timeout:.0f}s" if code is None else f"exit {code}"

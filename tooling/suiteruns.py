@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from conformance.reports.model import Report
 from conformance.run.settings import ROOT
 from tooling.childenv import child_env
 
@@ -85,9 +86,9 @@ def run_job(job: Job, reports: Path, seed: int, *args: str) -> Result:
     result = Result(job, proc.returncode, out, seconds=round(time.monotonic() - started, 1))
     report = out / "conformance.json"
     if report.exists():
-        data = json.loads(report.read_text(encoding="utf-8"))
-        result.requests = data["requests"]["sent"]
-        result.campaigns = data["requests"]["campaigns_created"]
-        result.failed_rules = [r["rule"] for r in data["rules"] if r["failed"]]
-        result.all_rules = [r["rule"] for r in data["rules"]]
+        data = Report.load(report)
+        result.requests = data.requests.sent
+        result.campaigns = data.requests.campaigns_created
+        result.failed_rules = [r.rule for r in data.rules if r.failed]
+        result.all_rules = [r.rule for r in data.rules]
     return result

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from conformance.pytest_layer.plugin import context
-from conformance.reports.htmlreport import verdict_word
+from conformance.reports.model import Report
 from conformance.run.settings import Settings
 
 TITLE = "CareCycle conformance: {operation}"  # the operation from the document, never spelled here
@@ -27,7 +27,7 @@ def _reports_dir(config: pytest.Config) -> Path:
     return (context(config).settings or Settings.reports_only()).reports_dir
 
 
-def _this_run_doc(config: pytest.Config) -> dict[str, Any] | None:
+def _this_run_report(config: pytest.Config) -> Report | None:
     """This run's built report; None for the selftests, which build none."""
     return context(config).report
 
@@ -48,21 +48,20 @@ class HtmlHooks:
     ) -> None:
         # pytest-html calls this at its own (trylast) sessionfinish, after the reports are
         # built (tryfirst), so the verdict here is this run's.
-        doc = _this_run_doc(self.config)
-        if doc is None:
+        report = _this_run_report(self.config)
+        if report is None:
             return
-        run = doc["run"]
-        broken = sum(r["verdict"] == "failed" for r in doc["rules"])
+        run = report.run
         link = self._summary_link()
         # Inline styles: pytest-html's stylesheet is its own; green only for a conforming run.
-        edge = "#2e7d32" if run.get("exit_status") == 0 else "#c62828"
+        edge = "#2e7d32" if run.exit_status == 0 else "#c62828"
         prefix.append(
             f'<div style="border:1px solid #d5d9de;border-left:5px solid {edge};'
             "border-radius:6px;padding:.2rem 1rem;margin:.5rem 0 1rem;background:#f6f7f9;"
             'overflow-wrap:anywhere;font-size:14px">'
-            f"<p><strong>Verdict: {escape(verdict_word(doc))}</strong>, exit status "
-            f"{escape(str(run.get('exit_status')))}: {escape(str(run.get('exit_meaning', '')))}"
-            f" ({broken} rule(s) broken).</p>"
+            f"<p><strong>Verdict: {escape(report.verdict_word)}</strong>, exit status "
+            f"{run.exit_status}: {escape(run.exit_meaning)}"
+            f" ({report.verdicts.failed} rule(s) broken).</p>"
             f'<p><a href="{escape(link)}" style="color:#0645ad;font-weight:600">summary.html</a>'
             ": one finding per broken rule.</p></div>"
         )

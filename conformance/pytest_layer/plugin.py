@@ -21,6 +21,7 @@ from conformance.checks.semantic import RunMemory
 from conformance.pytest_layer.classify import DECLARED, SUBFAILED, classify
 from conformance.pytest_layer.cost import describe, estimate
 from conformance.pytest_layer.narration import announce, progress
+from conformance.reports import model as m
 from conformance.reports.build import terminal_summary, write_reports
 from conformance.reports.terminal import RedactingFile
 from conformance.run import outcomes
@@ -264,24 +265,24 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             ("requests", ctx.ledger.sent),
         ):
             xml.add_global_property(name, str(value))
-    run = {
-        "run_id": settings.run_id,
-        "seed": settings.seed,
-        "target": settings.target_label,
-        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ctx.started)),
-        "seconds": round(time.time() - ctx.started, 1),
-        "budget": {"max_requests": settings.max_requests, "max_time": settings.max_time},
-        "exit_status": status,
-        "exit_meaning": outcomes.EXIT_MEANING.get(status, "see pytest's exit codes"),
-        "setup_error": ctx.setup_error or None,
-        "not_covered": ctx.stopped or None,
-        "reproduce_note": session.config.hook.pytest_conformance_reproduce_note(settings=settings),
-        "baseline": {
-            "file": str(settings.baseline),
-            "accepted": sorted(ctx.accepted.used),
-            "stale": [e.to_dict() for e in ctx.accepted.stale()],
-        },
-    }
+    run = m.RunInfo(
+        run_id=settings.run_id,
+        seed=settings.seed,
+        target=settings.target_label,
+        started=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ctx.started)),
+        seconds=round(time.time() - ctx.started, 1),
+        budget=m.Budget(settings.max_requests, settings.max_time),
+        exit_status=status,
+        exit_meaning=outcomes.EXIT_MEANING.get(status, "see pytest's exit codes"),
+        setup_error=ctx.setup_error or None,
+        not_covered=ctx.stopped or None,
+        reproduce_note=session.config.hook.pytest_conformance_reproduce_note(settings=settings),
+        baseline=m.BaselineUse(
+            file=str(settings.baseline),
+            accepted=tuple(sorted(ctx.accepted.used)),
+            stale=tuple(m.StaleEntry(e.id, e.check, e.signature) for e in ctx.accepted.stale()),
+        ),
+    )
     ctx.report = write_reports(settings.reports_dir, ctx.results, ctx.ledger, run, ctx.secrets())
     ctx.stack.close()
 
@@ -307,13 +308,13 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def pytest_terminal_summary(terminalreporter: Any) -> Iterator[None]:
     """One finding per broken rule first; pytest's per-case detail follows."""
     ctx = context(terminalreporter.config)
-    settings, doc = ctx.settings, ctx.report
-    if settings is not None and doc is not None:
+    settings, report = ctx.settings, ctx.report
+    if settings is not None and report is not None:
         terminalreporter.section("conformance findings, one per broken rule", sep="=")
-        for line in terminal_summary(doc, settings):
+        for line in terminal_summary(report, settings):
             terminalreporter.write_line(line)
-        note = doc["run"].get("reproduce_note")
-        if note and any(r.findings for r in ctx.results):
+        note = report.run.reproduce_note
+        if note and report.broken:
             terminalreporter.write_line(f"reproduce: {note}")
         for entry in ctx.accepted.stale():
             terminalreporter.write_line(

@@ -1,155 +1,179 @@
-"""Reports from typed outcomes: conformance.json (the data), conformance.md (for a person),
-created.json and run.json. One finding per broken rule leads; per-case detail follows."""
+"""The report, built once from typed outcomes (`model.Report`), then every file written from it:
+conformance.json (the data), conformance.md (for a person), summary.html, created.json and
+run.json. One finding per broken rule leads; per-case detail follows."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from conformance.contract.document import target_operation
+from conformance.contract.rules import rules
+from conformance.reports import model as m
 from conformance.run.findings import Finding, Kind
-from conformance.wire.ledger import Ledger
 from conformance.run.outcomes import TestResult
-from conformance.wire.redact import excerpt, redact
-from conformance.contract.rules import rule_text, rules
 from conformance.run.settings import Settings
+from conformance.wire.ledger import Ledger
+from conformance.wire.redact import excerpt, redact
 
-COUNTS = ("passed", "failed", "accepted", "transport", "not_tested", "off")
-_KIND_COUNT = {
+# The tally column each outcome counts in.
+COLUMN: Mapping[Kind, str] = MappingProxyType({
     Kind.PASSED: "passed",
     Kind.FAILED: "failed",
     Kind.ACCEPTED: "accepted",
     Kind.TRANSPORT: "transport",
     Kind.NOT_TESTED: "not_tested",
     Kind.OFF: "off",
-}
+    Kind.SUITE_ERROR: "suite_error",
+})
+_ORDER: Mapping[str, int] = MappingProxyType({v: i for i, v in enumerate(m.VERDICTS)})
 
 
-def finding_dict(finding: Finding, test: str) -> dict[str, Any]:
+def finding_row(finding: Finding, test: str, accepted_by: str) -> m.FindingRow:
     ex = finding.exchange
-    return {
-        "test": test,
-        "what": list(finding.what),
-        "hint": finding.hint,
-        "reproduce": ex.curl() if ex else None,
-        "response": {
-            "status": ex.status,
-            "content_type": ex.header("content-type"),
-            "body": excerpt(ex.response_body, 300),
-        }
-        if ex
-        else None,
-    }
+    response = None
+    if ex is not None:
+        response = m.Response(ex.status, ex.header("content-type"), excerpt(ex.response_body, 300))
+    return m.FindingRow(
+        test=test,
+        what=finding.what,
+        hint=finding.hint,
+        reproduce=ex.curl() if ex else None,
+        response=response,
+        accepted_by=accepted_by or None,
+    )
 
 
-def verdict_of(row: dict[str, Any]) -> str:
-    if row["failed"]:
-        return "failed"
-    if row["transport"] or row["not_tested"]:
-        return "not tested"
-    if row["passed"] or row["accepted"]:
-        return "passed"
-    return "off" if row["off"] else "no case"
+@dataclass
+class _Counts:
+    """A rule's row while the results are walked."""
+
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COLUMN.values(), 0))
+    cases: int = 0
+    findings: list[m.FindingRow] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+
+    def count(self, column: str) -> None:
+        self.cases += 1
+        self.counts[column] += 1
+
+    def verdict(self) -> str:
+        c = self.counts
+        if c["failed"]:
+            return "failed"
+        if c["transport"] or c["not_tested"] or c["suite_error"]:
+            return "not tested"
+        if c["passed"] or c["accepted"]:
+            return "passed"
+        return "off" if c["off"] else "no case"
 
 
-_ORDER = {"failed": 0, "not tested": 1, "off": 2, "no case": 3, "passed": 4}
-
-
-def matrix(results: list[TestResult]) -> list[dict[str, Any]]:
+def rule_rows(results: list[TestResult]) -> tuple[m.RuleRow, ...]:
     """A row for every rule, failures first, then not tested, then passed."""
     known = rules()
-    rows: dict[str, dict[str, Any]] = {}
-
-    def row(rule: str) -> dict[str, Any]:
-        if rule not in rows:
-            quoted = known.get(rule)
-            rows[rule] = (
-                {
-                    "rule": rule,
-                    "text": quoted.text if quoted else rule_text(rule),
-                    "section": quoted.section if quoted else "",
-                    "cases": 0,
-                }
-                | dict.fromkeys(COUNTS, 0)
-                | {"findings": [], "reasons": []}
-            )
-        return rows[rule]
-
-    for rid in known:
-        row(rid)  # every rule has a row, passed or not
-
+    rows: dict[str, _Counts] = {rid: _Counts() for rid in known}  # every rule has a row
     for result in results:
         test = result.nodeid.split("::", 1)[-1]
         if result.kind in (Kind.FAILED, Kind.ACCEPTED):
             for rule in result.held:
-                row(rule)["cases"] += 1
-                row(rule)["passed"] += 1
+                rows.setdefault(rule, _Counts()).count("passed")
             for rule in dict.fromkeys(f.rule for f in result.findings):
-                r = row(rule)
-                r["cases"] += 1
-                r[_KIND_COUNT[result.kind]] += 1
-                r["findings"] += [
-                    finding_dict(f, test) | {"accepted_by": result.accepted_by or None}
+                row = rows.setdefault(rule, _Counts())
+                row.count(COLUMN[result.kind])
+                row.findings += [
+                    finding_row(f, test, result.accepted_by)
                     for f in result.findings
                     if f.rule == rule
                 ]
             continue
         for rule in result.declared:
-            r = row(rule)
-            r["cases"] += 1
-            r[_KIND_COUNT[result.kind]] += 1
-            if result.reason and result.reason not in r["reasons"]:
-                r["reasons"].append(result.reason)
-    ordered = sorted(rows.values(), key=lambda r: (_ORDER[verdict_of(r)], r["rule"]))
-    return [r | {"verdict": verdict_of(r)} for r in ordered]
+            row = rows.setdefault(rule, _Counts())
+            row.count(COLUMN[result.kind])
+            if result.reason and result.reason not in row.reasons:
+                row.reasons.append(result.reason)
+    built = [
+        m.RuleRow(
+            rule=rid,
+            text=known[rid].text if rid in known else rid,
+            section=known[rid].section if rid in known else "",
+            verdict=row.verdict(),
+            cases=row.cases,
+            findings=tuple(row.findings),
+            reasons=tuple(row.reasons),
+            **row.counts,
+        )
+        for rid, row in rows.items()
+    ]
+    return tuple(sorted(built, key=lambda r: (_ORDER[r.verdict], r.rule)))
 
 
-def _totals(results: list[TestResult]) -> dict[str, int]:
-    totals = dict.fromkeys(COUNTS, 0)
-    for result in results:
-        totals[_KIND_COUNT[result.kind]] += 1
-    return totals
+def _part(test: str) -> str:
+    return test.split("::", 1)[0].rsplit("/", 1)[-1].removesuffix(".py")
 
 
-def by_part(ledger: Ledger) -> dict[str, dict[str, int]]:
+def by_part(ledger: Ledger) -> dict[str, m.Part]:
     """Requests and campaigns per test module (the suite's parts), for the cost in run.json."""
-    parts: dict[str, dict[str, int]] = {}
+    requests: dict[str, int] = {}
+    campaigns: dict[str, int] = {}
     for test, count in ledger.by_test.items():
-        part = test.split("::", 1)[0].rsplit("/", 1)[-1].removesuffix(".py")
-        parts.setdefault(part, {"requests": 0, "campaigns": 0})["requests"] += count
+        requests[_part(test)] = requests.get(_part(test), 0) + count
     for campaign in ledger.created:
-        part = campaign["test"].split("::", 1)[0].rsplit("/", 1)[-1].removesuffix(".py")
-        parts.setdefault(part, {"requests": 0, "campaigns": 0})["campaigns"] += 1
-    return parts
+        campaigns[_part(campaign["test"])] = campaigns.get(_part(campaign["test"]), 0) + 1
+    return {p: m.Part(requests.get(p, 0), campaigns.get(p, 0)) for p in {*requests, *campaigns}}
 
 
-def build(results: list[TestResult], ledger: Ledger, run: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "operation": target_operation().label,
-        "run": run,
-        "requests": {
-            "sent": ledger.sent,
-            "throttled": ledger.throttled,
-            "throttle_wait_s": round(ledger.throttle_wait, 1),
-            "pace_wait_s": round(ledger.pace_wait, 1),
-            "transport_errors": ledger.transport_errors,
-            "campaigns_created": len(ledger.created),
-            "by_part": by_part(ledger),
-            "maybe_created": ledger.maybe_created,
-        },
-        "tests": _totals(results),
-        # Every test's outcome in run order, for tools (the bench's first failure) to read.
-        "results": [
-            {
-                "test": r.nodeid,
-                "outcome": r.kind.value,
-                "rules": list(r.declared),
-                "broken": list(dict.fromkeys(f.rule for f in r.findings)),
-            }
+def build(results: list[TestResult], ledger: Ledger, run: m.RunInfo) -> m.Report:
+    rows = rule_rows(results)
+    tally = dict.fromkeys(COLUMN.values(), 0)
+    for result in results:
+        tally[COLUMN[result.kind]] += 1
+    verdicts = {v.replace(" ", "_"): sum(r.verdict == v for r in rows) for v in m.VERDICTS}
+    return m.Report(
+        schema_version=m.SCHEMA_VERSION,
+        operation=target_operation().label,
+        run=run,
+        requests=m.Requests(
+            sent=ledger.sent,
+            throttled=ledger.throttled,
+            throttle_wait_s=round(ledger.throttle_wait, 1),
+            pace_wait_s=round(ledger.pace_wait, 1),
+            transport_errors=tuple(m.TransportFault(**e) for e in ledger.transport_errors),
+            campaigns_created=len(ledger.created),
+            by_part=by_part(ledger),
+            maybe_created=tuple(m.MaybeCreated(**c) for c in ledger.maybe_created),
+        ),
+        tests=m.Tally(**tally),
+        verdicts=m.RuleVerdicts(**verdicts),
+        results=tuple(
+            m.ResultRow(
+                test=r.nodeid,
+                outcome=r.kind.value,
+                rules=r.declared,
+                broken=tuple(dict.fromkeys(f.rule for f in r.findings)),
+            )
             for r in results
-        ],
-        "rules": matrix(results),
+        ),
+        rules=rows,
+        suite_errors=tuple(
+            m.SuiteError(r.nodeid, r.reason.removeprefix("suite error: "), r.traceback)
+            for r in results
+            if r.kind is Kind.SUITE_ERROR
+        ),
+    )
+
+
+def run_summary(report: m.Report) -> dict[str, Any]:
+    """run.json: the run, and what it cost."""
+    req = report.requests
+    return asdict(report.run) | {
+        "requests": req.sent,
+        "campaigns_created": req.campaigns_created,
+        "pace_wait_s": req.pace_wait_s,
+        "by_part": {k: asdict(v) for k, v in sorted(req.by_part.items())},
     }
 
 
@@ -157,55 +181,53 @@ def write_reports(
     directory: Path,
     results: list[TestResult],
     ledger: Ledger,
-    run: dict[str, Any],
+    run: m.RunInfo,
     secrets: list[str],
-) -> dict[str, Any]:
+) -> m.Report:
     """Every report file from one built report, which is returned for the terminal and
     report.html (nothing is read back from disk)."""
     from conformance.reports.htmlreport import write_summary
     from conformance.reports.markdown import markdown
 
     directory.mkdir(parents=True, exist_ok=True)
-    doc = build(results, ledger, run)
-    run["requests"] = doc["requests"]["sent"]
-    run["campaigns_created"] = doc["requests"]["campaigns_created"]
-    run["pace_wait_s"] = doc["requests"]["pace_wait_s"]
-    run["by_part"] = doc["requests"]["by_part"]
-    _write(directory / "conformance.json", json.dumps(doc, indent=2, ensure_ascii=False), secrets)
-    _write(directory / "conformance.md", markdown(doc), secrets)
+    report = build(results, ledger, run)
+    _write(directory / "conformance.json", report.to_json(), secrets)
+    _write(directory / "conformance.md", markdown(report), secrets)
     created = {"campaigns": ledger.created, "maybe_created": ledger.maybe_created}
     _write(directory / "created.json", json.dumps(created, indent=2, ensure_ascii=False), secrets)
-    _write(directory / "run.json", json.dumps(run, indent=2), secrets)
-    write_summary(directory, doc, secrets)
-    return doc
+    _write(directory / "run.json", json.dumps(run_summary(report), indent=2), secrets)
+    write_summary(directory, report, secrets)
+    return report
 
 
 def _write(path: Path, text: str, secrets: list[str]) -> None:
     path.write_text(redact(text, secrets), encoding="utf-8")
 
 
-def terminal_summary(doc: dict[str, Any], settings: Settings) -> list[str]:
-    """One line per broken rule, then what the run did, then where the reports are; from the
-    report already built (`build`), so the terminal and the files say the same."""
-    rows, req = doc["rules"], doc["requests"]
-    failed = [r for r in rows if r["verdict"] == "failed"]
+def terminal_summary(report: m.Report, settings: Settings) -> list[str]:
+    """One line per broken rule, then the suite's own errors, then what the run did, then where
+    the reports are; from the report already built, so the terminal and the files say the same."""
     lines = []
-    for r in failed:
-        first = r["findings"][0]
-        lines.append(f"FAIL {r['rule']} ({r['failed']} case(s)): {'; '.join(first['what'])[:200]}")
-        lines.append(f"     {r['text']}")
-        if first["reproduce"]:
-            lines.append(f"     reproduce: {first['reproduce'][:400]}")
-    untested = [r["rule"] for r in rows if r["verdict"] == "not tested"]
-    lines.append(
-        f"conformance: {len(failed)} rule(s) broken, {len(untested)} not tested, "
-        f"{sum(r['verdict'] == 'passed' for r in rows)} passed; {req['sent']} requests, "
-        f"{req['throttled']} throttled, {len(req['transport_errors'])} transport fault(s), "
-        f"{req['campaigns_created']} campaign(s) created"
-    )
-    if doc["run"].get("not_covered"):
+    for r in report.broken:
+        first = r.findings[0]
+        lines.append(f"FAIL {r.rule} ({r.failed} case(s)): {'; '.join(first.what)[:200]}")
+        lines.append(f"     {r.text}")
+        if first.reproduce:
+            lines.append(f"     reproduce: {first.reproduce[:400]}")
+    for error in report.suite_errors:
+        test = error.test.split("::", 1)[-1]
         lines.append(
-            f"stopped early: {doc['run']['not_covered']}; the rest is reported as not tested"
+            f"SUITE ERROR in {test}: {error.error} (a bug of the suite, not the target; "
+            "traceback in conformance.json)"
         )
+    v, req = report.verdicts, report.requests
+    errors = f"{len(report.suite_errors)} suite error(s), " if report.suite_errors else ""
+    lines.append(
+        f"conformance: {v.failed} rule(s) broken, {v.not_tested} not tested, {v.passed} passed; "
+        f"{errors}{req.sent} requests, {req.throttled} throttled, "
+        f"{len(req.transport_errors)} transport fault(s), {req.campaigns_created} campaign(s) created"
+    )
+    if report.run.not_covered:
+        lines.append(f"stopped early: {report.run.not_covered}; the rest is reported as not tested")
     lines.append(f"reports: {settings.reports_dir}/conformance.md (seed {settings.seed})")
     return lines

@@ -13,8 +13,9 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from conformance.wire.redact import redact
+from conformance.reports.model import VERDICTS, Report, RuleRow
 from conformance.run.settings import KEY_VARIABLES
+from conformance.wire.redact import redact
 
 _CSS = """
 body { font: 15px/1.45 system-ui, sans-serif; color: #1d232a; margin: 0; background: #f6f7f9; }
@@ -51,15 +52,6 @@ td.z { color: #b8c0c8; } .tally .badge { margin-right: .3rem; }
 """
 
 
-_VERDICTS = ("failed", "not tested", "off", "no case", "passed")
-
-
-def verdict_word(doc: dict[str, Any]) -> str:
-    """The run's verdict in a word or two: the part of the exit meaning before its colon."""
-    meaning = str(doc["run"].get("exit_meaning") or "")
-    return meaning.split(":", 1)[0] or f"exit status {doc['run'].get('exit_status')}"
-
-
 def _badge(verdict: str, count: int | None = None) -> str:
     label = verdict if count is None else f"{count} {verdict}"
     return f'<span class="badge b-{verdict.replace(" ", "-")}">{escape(label)}</span>'
@@ -69,61 +61,69 @@ def _or(value: Any) -> Any:
     return "not set" if value is None else value
 
 
-def _header(doc: dict[str, Any]) -> list[str]:
-    run, req = doc["run"], doc["requests"]
+def _header(report: Report) -> list[str]:
+    run, req = report.run, report.requests
     # Read in pairs, left to right: which run, then what it cost.
     facts = [
-        ("Target", run.get("target")),
-        ("Run id", run.get("run_id")),
-        ("Seed", run.get("seed")),
-        ("Requests sent", req.get("sent")),
-        ("Campaigns created", req.get("campaigns_created")),
-        ("Throttled", req.get("throttled")),
-        ("Transport faults", len(req.get("transport_errors") or [])),
-        ("Seconds", run.get("seconds", "")),
+        ("Target", run.target),
+        ("Run id", run.run_id),
+        ("Seed", run.seed),
+        ("Requests sent", req.sent),
+        ("Campaigns created", req.campaigns_created),
+        ("Throttled", req.throttled),
+        ("Transport faults", len(req.transport_errors)),
+        ("Seconds", run.seconds),
     ]
-    exit_line = f"{run.get('exit_status')}: {run.get('exit_meaning', '')}"
+    exit_line = f"{run.exit_status}: {run.exit_meaning}"
     # The exit status on a row of its own: its meaning is a sentence, and the verdict.
     out = [f'<dl><dt>Exit status</dt><dd class="wide">{escape(exit_line)}</dd>']
     # None is a setup stop's target (no configuration was accepted): say so in words.
     out += [f"<dt>{escape(k)}</dt><dd>{escape(str(_or(v)))}</dd>" for k, v in facts]
     out.append("</dl>")
-    for key, css, label in (
-        ("setup_error", "stop", "Stopped before any test:"),
-        ("not_covered", "early", "Stopped early, the rest not tested:"),
+    for said, css, label in (
+        (run.setup_error, "stop", "Stopped before any test:"),
+        (run.not_covered, "early", "Stopped early, the rest not tested:"),
     ):
-        if run.get(key):
-            out.append(
-                f'<div class="banner {css}"><strong>{label}</strong> {escape(run[key])}</div>'
+        if said:
+            out.append(f'<div class="banner {css}"><strong>{label}</strong> {escape(said)}</div>')
+    if report.suite_errors:
+        out.append(
+            '<div class="banner stop"><strong>Suite errors (bugs of the suite, not findings '
+            "against the target):</strong><ul>"
+            + "".join(
+                f"<li><code>{escape(e.test)}</code>: {escape(e.error)}</li>"
+                for e in report.suite_errors
             )
+            + "</ul></div>"
+        )
     return out
 
 
-def _card(row: dict[str, Any]) -> list[str]:
-    first = row["findings"][0]
-    section = f' <span class="muted">({escape(row["section"])})</span>' if row["section"] else ""
+def _card(row: RuleRow) -> list[str]:
+    first = row.findings[0]
+    section = f' <span class="muted">({escape(row.section)})</span>' if row.section else ""
     out = [
-        f'<section class="card" id="{escape(row["rule"])}">',
-        f"<h3><code>{escape(row['rule'])}</code>: {row['failed']} failing case(s){section}</h3>",
-        f"<blockquote>{escape(row['text'])}</blockquote>",
-        f"<p>First case <code>{escape(first['test'])}</code>:</p>",
+        f'<section class="card" id="{escape(row.rule)}">',
+        f"<h3><code>{escape(row.rule)}</code>: {row.failed} failing case(s){section}</h3>",
+        f"<blockquote>{escape(row.text)}</blockquote>",
+        f"<p>First case <code>{escape(first.test)}</code>:</p>",
         "<ul>",
-        *(f"<li>{escape(what)}</li>" for what in first["what"]),
+        *(f"<li>{escape(what)}</li>" for what in first.what),
         "</ul>",
     ]
-    if first.get("hint"):
-        out.append(f"<p><strong>Hint:</strong> {escape(first['hint'])}</p>")
-    if first.get("reproduce"):
-        out += ["<p>Reproduce:</p>", f"<pre>{escape(first['reproduce'])}</pre>"]
-    if resp := first.get("response"):
+    if first.hint:
+        out.append(f"<p><strong>Hint:</strong> {escape(first.hint)}</p>")
+    if first.reproduce:
+        out += ["<p>Reproduce:</p>", f"<pre>{escape(first.reproduce)}</pre>"]
+    if resp := first.response:
         out.append(
-            f"<p>Response: status <strong>{escape(str(resp['status']))}</strong> "
-            f"({escape(str(resp['content_type']))})</p>"
+            f"<p>Response: status <strong>{escape(str(resp.status))}</strong> "
+            f"({escape(str(resp.content_type))})</p>"
         )
-        if resp.get("body"):
-            out.append(f'<pre class="body">{escape(resp["body"])}</pre>')
+        if resp.body:
+            out.append(f'<pre class="body">{escape(resp.body)}</pre>')
     # The other cases by name only: the first one already shows what a failure looks like.
-    others = list(dict.fromkeys(f["test"] for f in row["findings"][1:]))
+    others = list(dict.fromkeys(f.test for f in row.findings[1:]))
     if others:
         out.append(f"<details><summary>{len(others)} more case(s)</summary><ul>")
         out += [f"<li><code>{escape(test)}</code></li>" for test in others]
@@ -132,21 +132,22 @@ def _card(row: dict[str, Any]) -> list[str]:
     return out
 
 
-def _table(rows: list[dict[str, Any]]) -> list[str]:
+def _table(rows: tuple[RuleRow, ...]) -> list[str]:
     cols = ("cases", "passed", "failed", "accepted", "transport", "not_tested", "off")
     head = "".join(f'<th class="n">{c.replace("_", " ")}</th>' for c in cols)
     out = [f"<table><thead><tr><th>rule</th><th class='v'>verdict</th>{head}</tr></thead><tbody>"]
     for r in rows:
-        rule = escape(r["rule"])
+        rule = escape(r.rule)
         # A broken rule links to its card, where its text is quoted (once, not here again).
         name = f"<code>{rule}</code>"
-        if r["verdict"] == "failed":
+        if r.verdict == "failed":
             name = f'<a href="#{rule}">{name}</a>'
         # Zeros muted: the eye goes to the counts that say something.
         nums = "".join(
-            f'<td class="n{" z" if not r.get(c) else ""}">{int(r.get(c, 0))}</td>' for c in cols
+            f'<td class="n{" z" if not getattr(r, c) else ""}">{int(getattr(r, c))}</td>'
+            for c in cols
         )
-        out.append(f"<tr><td>{name}</td><td class='v'>{_badge(r['verdict'])}</td>{nums}</tr>")
+        out.append(f"<tr><td>{name}</td><td class='v'>{_badge(r.verdict)}</td>{nums}</tr>")
     out.append("</tbody></table>")
     return out
 
@@ -155,32 +156,35 @@ def _codes(rules: list[str]) -> str:
     return ", ".join(f"<code>{escape(rule)}</code>" for rule in rules)
 
 
-def _why(rows: list[dict[str, Any]]) -> list[str]:
+def _why(rows: tuple[RuleRow, ...]) -> list[str]:
     # Grouped by reason: a stopped run gives dozens of rules one reason; say it once.
     groups: dict[tuple[str, str], list[str]] = {}
     for r in rows:
-        if r["verdict"] in ("not tested", "off"):
-            for reason in r["reasons"] or ["no reason was recorded"]:
-                groups.setdefault((r["verdict"], reason), []).append(r["rule"])
+        if r.verdict in ("not tested", "off"):
+            for reason in r.reasons or ("no reason was recorded",):
+                groups.setdefault((r.verdict, reason), []).append(r.rule)
     lines = [
         f"<li>{'Not tested' if verdict == 'not tested' else 'Off'} because {escape(reason)}: "
         f"{_codes(rules)}{f' ({len(rules)} rules)' if len(rules) > 1 else ''}.</li>"
         for (verdict, reason), rules in groups.items()
     ]
     out = ["<ul>", *lines, "</ul>"] if lines else ["<p>Every rule that had a case ran.</p>"]
-    if none := [r["rule"] for r in rows if r["verdict"] == "no case"]:
+    if none := [r.rule for r in rows if r.verdict == "no case"]:
         # No test in this run judged them: neither a pass nor a gap in the plan by itself.
         out.append(f"<p>No case of this run counted for {len(none)} rule(s): {_codes(none)}.</p>")
     return out
 
 
-def summary_html(doc: dict[str, Any]) -> str:
-    rows = doc["rules"]
-    failed = [r for r in rows if r["verdict"] == "failed"]
-    title = f"Conformance: {doc['operation']} — {verdict_word(doc)}"
-    tally = {v: sum(r["verdict"] == v for r in rows) for v in _VERDICTS}
-    badges = " ".join(_badge(v, n) for v, n in tally.items() if n)
-    body = [f"<h1>{escape(title)}</h1>", f'<p class="tally">Rules: {badges}</p>', *_header(doc)]
+def _tally(report: Report) -> dict[str, int]:
+    return {v: getattr(report.verdicts, v.replace(" ", "_")) for v in VERDICTS}
+
+
+def summary_html(report: Report) -> str:
+    rows = report.rules
+    failed = report.broken
+    title = f"Conformance: {report.operation} — {report.verdict_word}"
+    badges = " ".join(_badge(v, n) for v, n in _tally(report).items() if n)
+    body = [f"<h1>{escape(title)}</h1>", f'<p class="tally">Rules: {badges}</p>', *_header(report)]
     body.append("<h2>Findings</h2>")
     if failed:
         body.append(
@@ -190,11 +194,11 @@ def summary_html(doc: dict[str, Any]) -> str:
             body += _card(r)
     else:
         # "None" must not read as a pass when the run stopped before judging (some) rules.
-        run = doc["run"]
+        run = report.run
         nothing = "no rule was found broken"
-        if run.get("setup_error"):
+        if run.setup_error:
             nothing = "the run stopped before any test, so no rule was judged"
-        elif run.get("not_covered"):
+        elif run.not_covered:
             nothing = "no rule was found broken in what ran before the stop"
         body.append(f"<p>None: {nothing}.</p>")
     body += ["<h2>Rules</h2>", *_table(rows), "<h2>Not tested or off, and why</h2>", *_why(rows)]
@@ -212,11 +216,11 @@ def summary_html(doc: dict[str, Any]) -> str:
     )
 
 
-def write_summary(directory: Path, doc: dict[str, Any], secrets: list[str]) -> Path:
+def write_summary(directory: Path, report: Report, secrets: list[str]) -> Path:
     """summary.html in `directory`, every form of every key masked."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "summary.html"
-    path.write_text(redact(summary_html(doc), secrets), encoding="utf-8")
+    path.write_text(redact(summary_html(report), secrets), encoding="utf-8")
     return path
 
 
@@ -225,37 +229,37 @@ def _md(text: str) -> str:
     return escape(text, quote=False)
 
 
-def markdown_summary(doc: dict[str, Any]) -> str:
+def markdown_summary(report: Report) -> str:
     """For $GITHUB_STEP_SUMMARY: findings first, one line per broken rule, then the totals.
     Text is HTML-escaped: GitHub renders the summary as Markdown with inline HTML."""
-    run, req, rows = doc["run"], doc["requests"], doc["rules"]
-    failed = [r for r in rows if r["verdict"] == "failed"]
+    run, req = report.run, report.requests
+    failed = report.broken
     lines = [
-        f"### Conformance: {_md(doc['operation'])} — {_md(verdict_word(doc))}",
+        f"### Conformance: {_md(report.operation)} — {_md(report.verdict_word)}",
         "",
-        f"Exit status {run.get('exit_status')}: {_md(str(run.get('exit_meaning', '')))}",
+        f"Exit status {run.exit_status}: {_md(run.exit_meaning)}",
     ]
-    for key, label in (
-        ("setup_error", "Stopped before any test"),
-        ("not_covered", "Stopped early"),
+    for said, label in (
+        (run.setup_error, "Stopped before any test"),
+        (run.not_covered, "Stopped early"),
     ):
-        if run.get(key):
-            lines += ["", f"**{label}:** {_md(str(run[key]))}"]
+        if said:
+            lines += ["", f"**{label}:** {_md(said)}"]
     lines += ["", "**Findings**", ""]
     lines += [
-        f"- `{r['rule']}`: {r['failed']} case(s): "
-        + _md("; ".join(r["findings"][0]["what"])[:300] if r["findings"] else "")
+        f"- `{r.rule}`: {r.failed} case(s): "
+        + _md("; ".join(r.findings[0].what)[:300] if r.findings else "")
         for r in failed
     ] or ["None."]
-    count = {v: sum(r["verdict"] == v for r in rows) for v in _VERDICTS}
+    v = report.verdicts
     lines += [
         "",
-        f"**Totals:** {len(failed)} rule(s) broken, {count['not tested']} not tested, "
-        f"{count['off']} off, {count['no case']} with no case, {count['passed']} passed; "
-        f"{req.get('sent')} requests, "
-        f"{req.get('throttled')} throttled, {len(req.get('transport_errors') or [])} transport "
-        f"fault(s), {req.get('campaigns_created')} campaign(s) created. "
-        f"Target {_md(str(run.get('target')))}, run `{run.get('run_id')}`, seed `{run.get('seed')}`.",
+        f"**Totals:** {v.failed} rule(s) broken, {v.not_tested} not tested, "
+        f"{v.off} off, {v.no_case} with no case, {v.passed} passed; "
+        f"{len(report.suite_errors)} suite error(s); {req.sent} requests, "
+        f"{req.throttled} throttled, {len(req.transport_errors)} transport "
+        f"fault(s), {req.campaigns_created} campaign(s) created. "
+        f"Target {_md(str(run.target))}, run `{run.run_id}`, seed `{run.seed}`.",
         "",
         "Details: the reports artifact (summary.html, conformance.md, report.html).",
     ]
@@ -270,10 +274,10 @@ def main(argv: list[str] | None = None) -> int:
         # The suite never ran (a configuration stop before pytest): say so, don't fail the step.
         print(f"No conformance report ({args.job_summary}): the suite did not run; see its log.")
         return 0
-    doc = json.loads(args.job_summary.read_text(encoding="utf-8"))
+    report = Report.load(args.job_summary)
     # conformance.json is redacted already; masking again costs nothing should a key slip in.
     keys = [v for k in KEY_VARIABLES if (v := os.environ.get(k, "").strip())]
-    sys.stdout.write(redact(markdown_summary(doc), keys))
+    sys.stdout.write(redact(markdown_summary(report), keys))
     return 0
 
 

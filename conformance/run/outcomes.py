@@ -6,8 +6,9 @@ internal error, usage error, no tests); ours are apart from them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from conformance.run.findings import Finding, Kind
 
@@ -18,14 +19,16 @@ NOT_TESTED = 7
 SETUP_ERROR = 8
 SUITE_ERROR = 9
 
-EXIT_MEANING = {
-    CONFORMING: "conforming: every planned check ran and passed",
-    FINDINGS: "findings: the target broke at least one rule",
-    TRANSPORT_FAULTS: "transport faults: some exchanges did not complete (no rule found broken)",
-    NOT_TESTED: "not tested: budget, time or throttling stopped checks before they ran",
-    SETUP_ERROR: "setup error: configuration or preflight stopped the run before any test",
-    SUITE_ERROR: "suite error: the suite's own code failed (a bug of ours, not the target's)",
-}
+EXIT_MEANING: Mapping[int, str] = MappingProxyType(
+    {
+        CONFORMING: "conforming: every planned check ran and passed",
+        FINDINGS: "findings: the target broke at least one rule",
+        TRANSPORT_FAULTS: "transport faults: some exchanges did not complete (no rule found broken)",
+        NOT_TESTED: "not tested: budget, time or throttling stopped checks before they ran",
+        SETUP_ERROR: "setup error: configuration or preflight stopped the run before any test",
+        SUITE_ERROR: "suite error: the suite's own code failed (a bug of ours, not the target's)",
+    }
+)
 
 
 @dataclass

@@ -8,8 +8,11 @@ import sys
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+import jsonschema
+
+from conformance.reports.model import Report
+from conformance.reports.schema import SCHEMA_FILE
 from harness.embedded import EmbeddedKeys, embedded_server
 from tooling.childenv import child_env
 
@@ -23,8 +26,18 @@ class SuiteRun:
     output: str
     reports: Path
 
-    def conformance(self) -> dict[str, Any]:
-        return json.loads((self.reports / "conformance.json").read_text(encoding="utf-8"))
+    def conformance(self) -> Report:
+        """The run's conformance.json, validated against the report's JSON Schema, as the model."""
+        return load_report(self.reports / "conformance.json")
+
+
+def load_report(path: Path) -> Report:
+    """A report file as every reader reads it: checked against the schema kept in the
+    repository, then read into the typed model."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    jsonschema.validate(data, schema, cls=jsonschema.Draft202012Validator)
+    return Report.from_dict(data)
 
 
 def reference_server(keys: EmbeddedKeys, defect: str | None = None) -> AbstractContextManager[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.selftest.suite_runner import ROOT
 
@@ -51,3 +52,45 @@ def test_only_the_document_names_the_operation_path() -> None:
     for package in ("conformance", "harness", "tooling", "tests/conformance"):
         for path in (ROOT / package).rglob("*.py"):
             assert "/v2/campaigns" not in path.read_text(encoding="utf-8"), path
+
+
+def _engine_sources() -> list[Path]:
+    return sorted((ROOT / "conformance").rglob("*.py"))
+
+
+def test_only_the_pytest_layer_imports_pytest() -> None:
+    pattern = re.compile(r"^\s*(?:from|import) (pytest|_pytest)\b", re.MULTILINE)
+    layer = ROOT / "conformance" / "pytest_layer"
+    for path in _engine_sources():
+        if layer in path.parents:
+            continue
+        assert not pattern.search(path.read_text(encoding="utf-8")), f"{path} imports pytest"
+
+
+def test_the_engine_knows_no_embedded_target_nor_the_server() -> None:
+    """The harness hands the engine a target; the reference server is one target among others."""
+    for path in _engine_sources():
+        text = path.read_text(encoding="utf-8").lower()
+        for word in ("embedded", "refserver"):
+            assert word not in text, f"{path.relative_to(ROOT)} says {word!r}"
+
+
+def test_the_engine_holds_no_module_level_mutable_state() -> None:
+    """A run's state lives in its context (pytest's stash); what a module holds is frozen."""
+    code = (
+        "import dataclasses, importlib\n"
+        f"for name in {ENGINE_MODULES!r}:\n"
+        "    module = importlib.import_module(name)\n"
+        "    for attr, value in vars(module).items():\n"
+        "        if attr.startswith('__'):\n"
+        "            continue\n"
+        "        mutable = isinstance(value, (list, dict, set, bytearray))\n"
+        "        instance = dataclasses.is_dataclass(value) and not isinstance(value, type)\n"
+        "        if mutable or (instance and not value.__dataclass_params__.frozen):\n"
+        "            print(f'{name}.{attr}: {type(value).__name__}')\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "", f"module-level mutable state:\n{out.stdout}"

@@ -47,7 +47,7 @@ def test_no_artifact_or_output_carries_the_key(tmp_path: Path) -> None:
     # The reproduce line reads the key from the environment; the key itself is never written.
     assert '"x-api-key: $API_KEY"' in (tmp_path / "conformance.md").read_text(encoding="utf-8")
     created = json.loads((tmp_path / "created.json").read_text(encoding="utf-8"))["campaigns"]
-    prefix = "cct-" + run.conformance()["run"]["run_id"] + "-"
+    prefix = "cct-" + run.conformance().run.run_id + "-"
     assert created and all(c["id"] and c["time"] for c in created)
     # Only names on a short edge (or the all-astral probe) cannot carry the run's prefix.
     unmarked = [c["name"] for c in created if prefix not in str(c["name"])]
@@ -64,18 +64,18 @@ def test_baseline_accepts_listed_findings_and_reports_stale_ones(tmp_path: Path)
     with reference_server(KEYS, defect="tags_nonempty") as url:
         first = run_suite(tmp_path / "first", *deterministic, **target(url))
         assert first.code == 1
-        failures = [f for row in first.conformance()["rules"] for f in row["findings"]]
+        failures = [f for row in first.conformance().rules for f in row.findings]
         assert failures
         entries = [
             {
                 "operation": "POST /v2/campaigns",
-                "check": row["rule"],
+                "check": row.rule,
                 "failure": "ConformanceFailure",
-                "signature": f["test"],
+                "signature": f.test,
                 "reason": "known: tags seeded by the vendor",
             }
-            for row in first.conformance()["rules"]
-            for f in row["findings"]
+            for row in first.conformance().rules
+            for f in row.findings
         ]
         entries.append(
             {
@@ -93,16 +93,21 @@ def test_baseline_accepts_listed_findings_and_reports_stale_ones(tmp_path: Path)
         )
     assert second.code == 0, second.output[-3000:]
     report = second.conformance()
-    assert report["tests"]["accepted"] == first.conformance()["tests"]["failed"] > 0
-    assert report["tests"]["failed"] == 0
-    stale = report["run"]["baseline"]["stale"]
-    assert [e["signature"] for e in stale] == ["test_gone"]
+    assert report.tests.accepted == first.conformance().tests.failed > 0
+    assert report.tests.failed == 0
+    stale = report.run.baseline.stale
+    assert [e.signature for e in stale] == ["test_gone"]
     assert "no longer reproduces: stale" in second.output
 
 
 def test_a_baseline_entry_without_reason_is_refused(tmp_path: Path) -> None:
     baseline = tmp_path / "baseline.json"
-    entry = {"operation": "POST /v2/campaigns", "check": "x", "failure": "y", "signature": "z"}
+    entry = {
+        "operation": "POST /v2/campaigns",
+        "check": "semantic.draft",
+        "failure": "y",
+        "signature": "z",
+    }
     baseline.write_text(json.dumps({"format_version": 1, "entries": [entry]}), encoding="utf-8")
     run = run_suite(tmp_path, "-m", "boundary", BASELINE=str(baseline))
     assert run.code == 8  # a setup error
@@ -115,9 +120,9 @@ def test_request_budget_ends_the_run_cleanly(tmp_path: Path, budget: int) -> Non
     # Never green on what it did not test: exit 7, "not tested", with the reason in the reports.
     assert run.code == 7, run.output[-2000:]
     report = run.conformance()
-    assert report["requests"]["sent"] <= budget
-    assert "MAX_REQUESTS" in report["run"]["not_covered"]
-    assert report["tests"]["not_tested"] > 0 and report["tests"]["failed"] == 0
+    assert report.requests.sent <= budget
+    assert "MAX_REQUESTS" in report.run.not_covered
+    assert report.tests.not_tested > 0 and report.tests.failed == 0
     assert "stopped early" in run.output
 
 
@@ -125,7 +130,7 @@ def test_same_seed_same_run(tmp_path: Path) -> None:
     """The gate's promise: a fixed seed, derandomized, sends the same requests twice."""
     runs = [run_suite(tmp_path / str(i), "-m", "contract") for i in range(2)]
     assert [r.code for r in runs] == [0, 0]
-    sent = [r.conformance()["requests"]["sent"] for r in runs]
+    sent = [r.conformance().requests.sent for r in runs]
     assert sent[0] == sent[1] > 20
 
 

@@ -16,6 +16,7 @@ import re
 import secrets
 import socket
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ import pytest
 from tests.selftest.engine.hostile import servers
 from tests.selftest.engine.hostile.watch import Watched, leaks_anywhere, run_watched
 from tests.selftest.engine.hostile.wire import PATH, Behaviour, HostileServer
-from tests.selftest.suite_runner import TEMPLATE
+from tests.selftest.suite_runner import TEMPLATE, load_report
 
 CANARY = "cc_canary_" + secrets.token_hex(10)
 FORBIDDEN = CANARY + "_ro"
@@ -87,11 +88,8 @@ def preflight_stop(run: Watched, *words: str) -> None:
 def failed_entries(run: Watched) -> list[str]:
     """Every finding the run counted against a rule (conformance.json), and every terminal line
     that judges: a FAILED summary line, or a line quoting a rule id (`[semantic.echo] ...`)."""
-    data = json.loads((run.reports / "conformance.json").read_text(encoding="utf-8"))
-    rules = data["rules"].values() if isinstance(data["rules"], dict) else data["rules"]
-    entries = [
-        json.dumps(f) for row in rules for f in [*row.get("findings", []), *row.get("failures", [])]
-    ]
+    report = load_report(run.reports / "conformance.json")
+    entries = [json.dumps(asdict(f)) for row in report.rules for f in row.findings]
     return entries + [
         line
         for line in run.output.splitlines()

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from conformance.reports.htmlreport import main, markdown_summary, summary_html, write_summary
+from tests.selftest.report_samples import sample
 from tooling.screenshot import CHROMIUM, screenshot
 
 KEY = "cc_live_htmlreport_0123456789"
@@ -61,6 +62,7 @@ def clean_doc() -> dict[str, Any]:
             "by_part": {},
         },
         "tests": {"passed": 4, "failed": 0},
+        "verdicts": {"passed": 2, "off": 1},
         "rules": [
             _row("auth.unauthorized", "passed", passed=3),
             _row("request.name", "passed", passed=1),
@@ -80,11 +82,12 @@ def failing_doc() -> dict[str, Any]:
     other = _row("response.documented", "failed", failed=1)
     other["findings"] = [_finding("test_contract", "status 500 is not documented")]
     doc["rules"] = [broken, other, *doc["rules"]]
+    doc["verdicts"] |= {"failed": 2}
     return doc
 
 
 def test_clean_title_has_the_verdict_and_no_card() -> None:
-    page = summary_html(clean_doc())
+    page = summary_html(sample(clean_doc()))
     assert "<title>Conformance: POST /v2/campaigns — conforming</title>" in page
     assert 'class="card"' not in page
     assert "None: no rule was found broken." in page
@@ -92,7 +95,7 @@ def test_clean_title_has_the_verdict_and_no_card() -> None:
 
 
 def test_failing_has_one_card_per_broken_rule_and_quotes_each_rule_once() -> None:
-    page = summary_html(failing_doc())
+    page = summary_html(sample(failing_doc()))
     assert "— findings</title>" in page
     assert page.count('<section class="card"') == 2
     assert page.count(html.escape(BROKEN_TEXT)) == 1
@@ -105,13 +108,13 @@ def test_everything_is_escaped() -> None:
     doc = failing_doc()
     doc["rules"][0]["findings"][0]["what"] = ["<script>alert(1)</script>"]
     doc["run"]["target"] = "<script>x</script>"
-    page = summary_html(doc)
+    page = summary_html(sample(doc))
     assert "<script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
 def test_no_external_resources() -> None:
-    page = summary_html(failing_doc())
+    page = summary_html(sample(failing_doc()))
     for marker in ("http://cdn", "https://", "<link", "<script", "@import"):
         assert marker not in page
 
@@ -120,7 +123,7 @@ def test_write_summary_masks_a_key_in_the_doc(tmp_path: Path) -> None:
     doc = failing_doc()
     doc["rules"][0]["findings"][0]["reproduce"] = f"curl -H 'x-api-key: {KEY}'"
     doc["run"]["not_covered"] = f"stopped with {KEY.removeprefix('cc_')} in the message"
-    path = write_summary(tmp_path, doc, [KEY])
+    path = write_summary(tmp_path, sample(doc), [KEY])
     text = path.read_text(encoding="utf-8")
     assert path.name == "summary.html"
     assert KEY not in text
@@ -129,23 +132,22 @@ def test_write_summary_masks_a_key_in_the_doc(tmp_path: Path) -> None:
 
 
 def test_markdown_summary_groups_findings_first() -> None:
-    text = markdown_summary(failing_doc())
+    text = markdown_summary(sample(failing_doc()))
     lines = text.splitlines()
     assert lines[0] == "### Conformance: POST /v2/campaigns — findings"
     first = lines.index("**Findings**")
     assert lines[first + 2].startswith("- `validation.errors`: 2 case(s): no error path")
     assert lines[first + 3].startswith("- `response.documented`: 1 case(s)")
     assert "**Totals:** 2 rule(s) broken" in text
-    assert "None." in markdown_summary(clean_doc())
+    assert "None." in markdown_summary(sample(clean_doc()))
 
 
 def test_job_summary_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    import json
 
     path = tmp_path / "conformance.json"
     assert main(["--job-summary", str(path)]) == 0  # no report: a line, not a failed step
     assert "did not run" in capsys.readouterr().out
-    path.write_text(json.dumps(failing_doc()), encoding="utf-8")
+    path.write_text(sample(failing_doc()).to_json(), encoding="utf-8")
     assert main(["--job-summary", str(path)]) == 0
     assert "`validation.errors`" in capsys.readouterr().out
 
@@ -153,7 +155,7 @@ def test_job_summary_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} absent (apt-get install chromium)")
 def test_chromium_renders_a_png(tmp_path: Path) -> None:
     doc = copy.deepcopy(failing_doc())
-    page = write_summary(tmp_path, doc, [])
+    page = write_summary(tmp_path, sample(doc), [])
     out = screenshot(page, tmp_path / "summary.png", width=1280, height=900)
     assert out.is_file()
     data = out.read_bytes()

@@ -81,6 +81,6 @@ def test_outside_server_counts_and_cost(proxy: ThreadingHTTPServer, tmp_path) ->
     report = run.conformance()
     assert {method for method, _ in seen} == {"POST"}
     assert {path for _, path in seen} == {"/v2/campaigns"}
-    assert report["requests"]["sent"] == len(seen)
+    assert report.requests.sent == len(seen)
     assert len(seen) <= 150, len(seen)
-    assert report["requests"]["campaigns_created"] <= 30
+    assert report.requests.campaigns_created <= 30

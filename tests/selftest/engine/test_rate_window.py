@@ -99,7 +99,7 @@ def run(server: ThreadingHTTPServer, tmp_path: Path, script: list[int]):
 
 
 def failed_rules(result) -> set[str]:
-    return {row["rule"] for row in result.conformance()["rules"] if row["failed"]}
+    return {row.rule for row in result.conformance().rules if row.failed}
 
 
 def test_a_window_ending_mid_burst_is_repeated_not_failed(scripted, tmp_path: Path) -> None:

@@ -78,11 +78,11 @@ def test_bad_numbers_name_their_variable(name: str, raw: str) -> None:
 
 def test_defaults_and_secrets() -> None:
     plain = Settings.from_env({})
-    assert plain.embedded and plain.seed == 0 and plain.secrets() == []
+    assert plain.needs_target and plain.seed == 0 and plain.secrets() == []
     given = Settings.from_env(
         {"BASE_URL": "https://x.test/", "API_KEY": f" {KEY} ", "OTHER_API_KEY": "cc_other"}
     )
-    assert not given.embedded and given.base_url == "https://x.test"
+    assert not given.needs_target and given.base_url == "https://x.test"
     assert given.secrets() == [KEY, "cc_other"]
 
 
@@ -212,12 +212,12 @@ def observe(campaign: dict[str, Any]) -> semantic.Observation:
     return semantic.Observation(SENT, campaign, key_label="API_KEY", sent_at=semantic.now())
 
 
-@pytest.mark.parametrize("check", semantic.SEMANTIC_CHECKS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("check", semantic.SEMANTIC_CHECKS, ids=lambda c: c.name)
 def test_semantic_check_passes_good_and_flags_bad(check: Callable[..., list[str]]) -> None:
     memory = semantic.RunMemory()
     assert check(observe(good_campaign()), memory) == []
-    bad = good_campaign(**{"id": ID_B, **BAD[check.__name__]})
-    assert check(observe(bad), memory), f"{check.__name__} missed {BAD[check.__name__]}"
+    bad = good_campaign(**{"id": ID_B, **BAD[check.name]})
+    assert check(observe(bad), memory), f"{check.name} missed {BAD[check.name]}"
 
 
 def test_same_treats_integral_floats_as_integers_but_not_booleans() -> None:

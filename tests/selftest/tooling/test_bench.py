@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.selftest.report_samples import sample
 from tooling import bench_clean
 from tooling.bench_clean import (
     CostRow,
@@ -122,9 +123,9 @@ def test_first_failed_test() -> None:
         },
         {"test": "tests/conformance/test_auth.py::test_x", "outcome": "failed"},
     ]
-    assert first_failed_test({"results": results}) == results[1]["test"]
-    assert first_failed_test({"results": results[:1]}) == ""
-    assert first_failed_test({}) == ""
+    assert first_failed_test(sample({"results": results})) == results[1]["test"]
+    assert first_failed_test(sample({"results": results[:1]})) == ""
+    assert first_failed_test(sample({})) == ""
 
 
 def _scenario(cases: dict[str, tuple[float, str | None]], failing: dict[str, str]) -> str:

@@ -1,0 +1,201 @@
+"""The report as a typed model: what `conformance.json` holds, written from these dataclasses
+and read back into them by every renderer, tool and selftest. Its JSON Schema is generated from
+the same classes (`reports/schema.py`) and kept in the repository; `SCHEMA_VERSION` changes with
+any change a reader must know of."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from conformance.reports.typed import from_json
+
+SCHEMA_VERSION = 1
+VERDICTS = ("failed", "not tested", "off", "no case", "passed")
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    content_type: str | None
+    body: str
+
+
+@dataclass(frozen=True)
+class FindingRow:
+    test: str
+    what: tuple[str, ...]
+    hint: str
+    reproduce: str | None
+    response: Response | None
+    accepted_by: str | None
+
+
+@dataclass(frozen=True)
+class RuleRow:
+    rule: str
+    text: str
+    section: str
+    verdict: str  # one of VERDICTS
+    cases: int
+    passed: int
+    failed: int
+    accepted: int
+    transport: int
+    not_tested: int
+    off: int
+    suite_error: int
+    findings: tuple[FindingRow, ...]
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    """One test's outcome, in run order."""
+
+    test: str
+    outcome: str
+    rules: tuple[str, ...]
+    broken: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SuiteError:
+    """An exception of the suite's own code: never a finding against the target."""
+
+    test: str
+    error: str
+    traceback: str
+
+
+@dataclass(frozen=True)
+class TransportFault:
+    test: str
+    url: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class MaybeCreated:
+    time: str
+    test: str
+
+
+@dataclass(frozen=True)
+class Part:
+    requests: int
+    campaigns: int
+
+
+@dataclass(frozen=True)
+class Requests:
+    sent: int
+    throttled: int
+    throttle_wait_s: float
+    pace_wait_s: float
+    transport_errors: tuple[TransportFault, ...]
+    campaigns_created: int
+    by_part: dict[str, Part]
+    maybe_created: tuple[MaybeCreated, ...]
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Tests by outcome."""
+
+    passed: int
+    failed: int
+    accepted: int
+    transport: int
+    not_tested: int
+    off: int
+    suite_error: int
+
+
+@dataclass(frozen=True)
+class RuleVerdicts:
+    """Rules by verdict: what every renderer shows, counted once."""
+
+    failed: int
+    not_tested: int
+    off: int
+    no_case: int
+    passed: int
+
+
+@dataclass(frozen=True)
+class Budget:
+    max_requests: int | None
+    max_time: float
+
+
+@dataclass(frozen=True)
+class StaleEntry:
+    id: str
+    check: str
+    signature: str
+
+
+@dataclass(frozen=True)
+class BaselineUse:
+    file: str
+    accepted: tuple[str, ...]
+    stale: tuple[StaleEntry, ...]
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    run_id: str
+    seed: int
+    target: str | None
+    started: str
+    seconds: float
+    budget: Budget
+    exit_status: int
+    exit_meaning: str
+    setup_error: str | None
+    not_covered: str | None
+    reproduce_note: str | None
+    baseline: BaselineUse
+
+
+@dataclass(frozen=True)
+class Report:
+    schema_version: int
+    operation: str
+    run: RunInfo
+    requests: Requests
+    tests: Tally
+    verdicts: RuleVerdicts
+    # Every test's outcome in run order, for tools (the bench's first failure) to read.
+    results: tuple[ResultRow, ...]
+    rules: tuple[RuleRow, ...]
+    suite_errors: tuple[SuiteError, ...]
+
+    @property
+    def broken(self) -> list[RuleRow]:
+        return [r for r in self.rules if r.verdict == "failed"]
+
+    @property
+    def verdict_word(self) -> str:
+        """The run's verdict in a word or two: the part of the exit meaning before its colon."""
+        return self.run.exit_meaning.split(":", 1)[0] or f"exit status {self.run.exit_status}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Report:
+        version = data.get("schema_version")
+        if version != SCHEMA_VERSION:
+            raise ValueError(f"report schema_version {version!r}; this suite reads {SCHEMA_VERSION}")
+        return from_json(cls, data)
+
+    @classmethod
+    def load(cls, path: Path) -> Report:
+        return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))

@@ -1,0 +1,98 @@
+"""The declared engine: a misspelt rule id stops the collection naming where it is; an exception
+of the suite's own is a suite error, never a finding against the target; the report file is the
+schema kept in the repository."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from conformance.reports.schema import SCHEMA_FILE, render
+from tests.selftest.suite_runner import ROOT, load_report
+from tooling.childenv import child_env
+
+BOOM = """
+import pytest
+
+@pytest.mark.semantic
+@pytest.mark.rule("{rule}")
+def test_injected(api):
+    api.post({{"name": "x"}})
+    raise AttributeError("'NoneType' object has no attribute 'boom'")
+"""
+
+
+def run(tmp_path: Path, rule: str, *args: str, **env: str) -> tuple[int, str]:
+    """The suite's auth tests plus one injected test of our own, against the embedded server."""
+    extra = tmp_path / "test_injected.py"
+    extra.write_text(BOOM.format(rule=rule), encoding="utf-8")
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-c",
+        str(ROOT / "pyproject.toml"),
+        "--rootdir",
+        str(ROOT),
+        "-p",
+        "no:cacheprovider",
+        "tests/conformance/test_auth.py",
+        str(extra),
+        *args,
+    ]
+    environment = child_env(REPORTS_DIR=str(tmp_path / "reports"), **env)
+    proc = subprocess.run(
+        cmd, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=300
+    )
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+def test_a_misspelt_marker_is_a_collection_error_naming_file_and_id(tmp_path: Path) -> None:
+    code, out = run(tmp_path, "semantic.drfat")
+    assert code == 4, out[-2000:]
+    assert "unknown rule id 'semantic.drfat'" in out
+    assert "test_injected.py" in out
+    assert not (tmp_path / "reports" / "conformance.json").exists()  # nothing was sent
+
+
+def test_a_misspelt_baseline_entry_is_a_collection_error(tmp_path: Path) -> None:
+    baseline = tmp_path / "baseline.json"
+    entry = {
+        "operation": "POST /v2/campaigns",
+        "check": "semantic.ehco",
+        "failure": "ConformanceFailure",
+        "signature": "test_x",
+        "reason": "a typo",
+    }
+    baseline.write_text(json.dumps({"format_version": 1, "entries": [entry]}), encoding="utf-8")
+    code, out = run(tmp_path, "semantic.draft", BASELINE=str(baseline))
+    assert code == 4, out[-2000:]
+    assert "unknown rule id 'semantic.ehco'" in out and str(baseline) in out
+
+
+def test_a_suite_error_is_never_blamed_on_the_target(tmp_path: Path) -> None:
+    code, out = run(tmp_path, "semantic.draft")
+    assert code == 9, out[-3000:]
+    report = load_report(tmp_path / "reports" / "conformance.json")
+    assert report.run.exit_status == 9
+    assert report.verdicts.failed == 0 and not report.broken
+    (error,) = report.suite_errors
+    assert error.test.endswith("test_injected")
+    assert "AttributeError" in error.error and "Traceback" in error.traceback
+    draft = next(r for r in report.rules if r.rule == "semantic.draft")
+    assert draft.verdict == "not tested" and draft.suite_error == 1 and draft.failed == 0
+    # One line for the user; the traceback stays in the reports.
+    assert "SUITE ERROR in test_injected: AttributeError" in out
+    assert "FAIL semantic.draft" not in out
+    # The rest of the run went on.
+    assert report.tests.passed > 0
+    md = (tmp_path / "reports" / "conformance.md").read_text(encoding="utf-8")
+    assert "## Suite errors" in md and "not findings against the target" in md
+
+
+def test_the_kept_report_schema_is_the_models() -> None:
+    assert SCHEMA_FILE.read_text(encoding="utf-8") == render(), (
+        "conformance.schema.json is stale: run `python -m conformance.reports.schema`"
+    )
