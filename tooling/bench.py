@@ -42,6 +42,7 @@ from tooling.bench_report import (
     summary_lines,
 )
 from tooling.bench_schemathesis import Run
+from tooling.childrun import stop_all
 from tooling.suiteruns import CLEAN, catalogue
 
 
@@ -82,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"time per request, seed {seed}: {overhead[-1]}", flush=True)
         results, head["reused"] = _matrix(args, servers, reports, started, code)
     finally:
-        runner.stop_all()
+        stop_all()
     head["reused"] += cost_kept
     per = {k: median([o[k] for o in overhead]) for k in overhead[0]}
     head["overhead_ratio"] = per["gate_s_per_request"] / per["schemathesis_s_per_request"]
@@ -217,7 +218,7 @@ def _matrix(
         except BaseException:
             # Interrupted: drop what has not started and end the children of what has.
             pool.shutdown(wait=False, cancel_futures=True)
-            runner.stop_all()
+            stop_all()
             raise
     return results, reused
 

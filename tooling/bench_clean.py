@@ -31,10 +31,10 @@ from tooling.bench_schemathesis import (
     Run,
     parse_ndjson,
     reference_server,
-    run_bounded,
     run_gate,
     schemathesis_on,
 )
+from tooling.childrun import run_bounded
 
 PACE = 60  # requests per minute: the vendor's limit, which the suite's pacing follows
 GATE_REQUESTS_MAX, GATE_CAMPAIGNS_MAX = 150, 30  # the targets for one gate run

@@ -157,7 +157,7 @@ def render_doc(
             f"{head['wall_s']}s, {head['reused']} of {head['runs']} runs kept from an earlier bench. "
             f"Tree {head['tree']}; 1-minute load average {head['load']}.",
             "",
-            f"- **gate**: `python {runner.GATE_ARGS}`, SEED=seed, DERANDOMIZE=1, its own "
+            f"- **gate**: `python -m pytest tests/conformance {' '.join(runner.GATE_ARGS)}`, SEED=seed, DERANDOMIZE=1, its own "
             "embedded server (and its rate-limited sibling for the rate-limit tests).",
             f"- **Schemathesis**: `schemathesis run openapi/campaigns.yaml --seed S --max-examples "
             f"{head['schemathesis_max_examples']} {runner.ST_OPTIONS}` against a fresh reference server "

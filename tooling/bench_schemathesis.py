@@ -14,24 +14,21 @@ from __future__ import annotations
 import json
 import math
 import os
-import signal
 import socket
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable
-from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from conformance.reports.model import Report
-from conformance.run.settings import DOCUMENT, ROOT
+from conformance.run.settings import DOCUMENT
 from harness.embedded import EmbeddedKeys, embedded_server
 from tooling.childenv import child_env
+from tooling.childrun import run_bounded, run_suite
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 # The bench's own servers take ports below the kernel's ephemeral range (32768 and up), where the
@@ -61,58 +58,6 @@ class Run:
     # The gate's failed rules (from its conformance.json), to tell a defect's own rule apart.
     failed_rules: list[str] = field(default_factory=list)
     exit_status: int | None = None
-
-
-# Every child the bench starts, by PID, so an interrupted bench can end them (and only them).
-_live: dict[int, subprocess.Popen[bytes]] = {}
-_live_lock = threading.Lock()
-
-
-def spawn(cmd: list[str], env: dict[str, str], *, capture: bool) -> subprocess.Popen[bytes]:
-    # A session of its own: stopping the child also stops what it started (the gate's servers).
-    out = subprocess.PIPE if capture else subprocess.DEVNULL
-    proc = subprocess.Popen(
-        cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-    )
-    with _live_lock:
-        _live[proc.pid] = proc
-    return proc
-
-
-def stop(proc: subprocess.Popen[bytes], grace: float = 5.0) -> None:
-    if proc.poll() is None:
-        with suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            with suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=grace)
-    # The leader gone, what it started may linger (a gate killed hard leaves its servers).
-    with suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGTERM)
-    with _live_lock:
-        _live.pop(proc.pid, None)
-
-
-def stop_all() -> None:
-    with _live_lock:
-        procs = list(_live.values())
-    for proc in procs:
-        stop(proc, grace=2.0)
-
-
-def run_bounded(cmd: list[str], env: dict[str, str], timeout: float) -> tuple[int | None, str]:
-    """Exit code (None after a time-out, when the child and its group are stopped) and output."""
-    proc = spawn(cmd, env, capture=True)
-    try:
-        out, _ = proc.communicate(timeout=timeout)
-        return proc.returncode, out.decode("utf-8", "replace")
-    except subprocess.TimeoutExpired:
-        return None, ""
-    finally:
-        stop(proc)
 
 
 _next_port: dict[int, int] = defaultdict(int)
@@ -262,8 +207,7 @@ def run_schemathesis(
     return run
 
 
-GATE_ARGS = "-m pytest tests/conformance -x -q -p no:cacheprovider"
-GATE_CMD = [sys.executable, *GATE_ARGS.split()]
+GATE_ARGS = ("-x", "-q")
 
 
 def first_failed_test(report: Report) -> str:
@@ -285,17 +229,17 @@ def run_gate(
     REFSERVER_DEFECT)."""
     # The gate's configuration comes from the bench alone, never from the caller's environment:
     # DEPTH is set even for the default, since child_env passes an inherited one through.
-    cmd = GATE_CMD if first_failure else [c for c in GATE_CMD if c != "-x"]
+    args = GATE_ARGS if first_failure else tuple(a for a in GATE_ARGS if a != "-x")
     with tempfile.TemporaryDirectory(prefix="bench-gate-") as tmp:
-        env = child_env(SEED=str(seed), DERANDOMIZE="1", REPORTS_DIR=tmp, PYTHONHASHSEED="0")
+        env = child_env(SEED=str(seed), DERANDOMIZE="1", PYTHONHASHSEED="0")
         env.update({"REFSERVER_DEFECT": defect} if defect else {}, **(target or {}), DEPTH=depth)
-        started = time.monotonic()
-        code, _ = run_bounded(cmd, env, timeout)
-        run = Run("gate", defect, seed, code == 1, 0, round(time.monotonic() - started, 2))
+        child = run_suite(Path(tmp), *args, env=env, timeout=timeout)
+        code = child.code
+        run = Run("gate", defect, seed, code == 1, 0, child.seconds)
         run.exit_status = code
-        report, info = Path(tmp) / "conformance.json", Path(tmp) / "run.json"
-        if report.exists():
-            doc = Report.load(report)
+        info = Path(tmp) / "run.json"
+        doc = child.report()
+        if doc is not None:
             run.first_failure = first_failed_test(doc)
             run.requests = doc.requests.sent
             run.campaigns = doc.requests.campaigns_created

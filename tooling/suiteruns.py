@@ -6,13 +6,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from conformance.reports.model import Report
 from conformance.run.settings import ROOT
 from tooling.childenv import child_env
+from tooling.childrun import run_suite
 
 CLEAN = "(clean)"
 RUN_TIMEOUT = 300
@@ -61,34 +60,20 @@ def catalogue(flag: str) -> list[dict]:
 def run_job(job: Job, reports: Path, seed: int, *args: str) -> Result:
     slug = "clean" if job.name == CLEAN else job.name
     out = reports / job.stack / slug
-    out.mkdir(parents=True, exist_ok=True)
-    env = child_env(REPORTS_DIR=str(out), SEED=str(seed), DERANDOMIZE="1", PYTHONHASHSEED="0")
+    env = child_env(SEED=str(seed), DERANDOMIZE="1", PYTHONHASHSEED="0")
     env["REFSERVER_STACK"] = job.stack
     if job.kind == "defect":
         env["REFSERVER_DEFECT"] = job.name
     elif job.kind == "variant":
         env["REFSERVER_VARIANT"] = job.name
-    cmd = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "tests/conformance",
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        *args,
-    ]
-    started = time.monotonic()
-    proc = subprocess.run(
-        cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT
-    )
-    (out / "pytest.log").write_text(proc.stdout + proc.stderr, encoding="utf-8")
-    result = Result(job, proc.returncode, out, seconds=round(time.monotonic() - started, 1))
-    report = out / "conformance.json"
-    if report.exists():
-        data = Report.load(report)
-        result.requests = data.requests.sent
-        result.campaigns = data.requests.campaigns_created
-        result.failed_rules = [r.rule for r in data.rules if r.failed]
-        result.all_rules = [r.rule for r in data.rules]
+    child = run_suite(out, "-q", *args, env=env)
+    (out / "pytest.log").write_text(child.output, encoding="utf-8")
+    # A run that timed out counts as a failed run (exit 2, pytest's "interrupted").
+    result = Result(job, 2 if child.code is None else child.code, out, seconds=child.seconds)
+    report = child.report()
+    if report is not None:
+        result.requests = report.requests.sent
+        result.campaigns = report.requests.campaigns_created
+        result.failed_rules = [r.rule for r in report.rules if r.failed]
+        result.all_rules = [r.rule for r in report.rules]
     return result

@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import jsonschema
+
 from conformance.reports.model import SCHEMA_VERSION, Report
 from conformance.reports.typed import json_schema
 
@@ -33,6 +35,16 @@ def report_schema() -> dict[str, Any]:
 
 def render() -> str:
     return json.dumps(report_schema(), indent=2) + "\n"
+
+
+
+def load_checked(path: Path) -> Report:
+    """A report file as every reader reads it: checked against the schema kept in the
+    repository, then read into the typed model."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    jsonschema.validate(data, schema, cls=jsonschema.Draft202012Validator)
+    return Report.from_dict(data)
 
 
 if __name__ == "__main__":

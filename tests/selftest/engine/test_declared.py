@@ -5,13 +5,12 @@ schema kept in the repository."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 from conformance.reports.schema import SCHEMA_FILE, render
 from tests.selftest.suite_runner import ROOT, load_report
 from tooling.childenv import child_env
+from tooling.childrun import run_suite
 
 BOOM = """
 import pytest
@@ -24,29 +23,14 @@ def test_injected(api):
 """
 
 
-def run(tmp_path: Path, rule: str, *args: str, **env: str) -> tuple[int, str]:
+def run(tmp_path: Path, rule: str, **env: str) -> tuple[int | None, str]:
     """The suite's auth tests plus one injected test of our own, against the embedded server."""
     extra = tmp_path / "test_injected.py"
     extra.write_text(BOOM.format(rule=rule), encoding="utf-8")
-    cmd = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "-c",
-        str(ROOT / "pyproject.toml"),
-        "--rootdir",
-        str(ROOT),
-        "-p",
-        "no:cacheprovider",
-        "tests/conformance/test_auth.py",
-        str(extra),
-        *args,
-    ]
-    environment = child_env(REPORTS_DIR=str(tmp_path / "reports"), **env)
-    proc = subprocess.run(
-        cmd, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=300
-    )
-    return proc.returncode, proc.stdout + proc.stderr
+    # The injected file lies outside the tree: name the project's configuration and root.
+    args = ("-c", str(ROOT / "pyproject.toml"), "--rootdir", str(ROOT), str(extra))
+    child = run_suite(tmp_path / "reports", *args, "-k", "auth or injected", env=child_env(**env))
+    return child.code, child.output
 
 
 def test_a_misspelt_marker_is_a_collection_error_naming_file_and_id(tmp_path: Path) -> None:
