@@ -14,7 +14,7 @@ from conformance.checks.semantic import (
     now,
     run_semantic_checks,
 )
-from conformance.contract.document import documented_statuses, schema_errors
+from conformance.contract.document import documented_statuses, schema_errors, target_operation
 from conformance.run.findings import ConformanceFailure, Finding
 from conformance.wire.exchange import Exchange
 from conformance.wire.semantics import is_json_media
@@ -178,8 +178,10 @@ def expect_campaign(
     hint: str = "",
 ) -> dict[str, Any]:
     """A 201 whose campaign says what the contract says it must about `sent`."""
-    expect_status(exchange, 201, rule, hint)
-    campaign = exchange.json()["campaign"]
+    operation = target_operation()
+    expect_status(exchange, operation.success, rule, hint)
+    campaign = operation.created(exchange.status, exchange.json())
+    assert campaign is not None  # the documented success body holds it (checked just above)
     findings = semantic_findings(sent, campaign, memory, key_label, exchange)
     if findings:
         raise ConformanceFailure(findings)

@@ -24,10 +24,21 @@ def document() -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Operation:
-    """One operation of the document: the suite tests the one the document holds."""
+    """One operation of the document: the suite tests the one the document holds. What the
+    engine needs of it travels as this one object: method, path, the success status, and the
+    property of a success body that holds the created resource."""
 
     method: str
     path: str
+    success: int = 201
+    resource: str = "campaign"
+
+    def created(self, status: int, body: Any) -> dict[str, Any] | None:
+        """The resource a success response created, or None."""
+        if status != self.success or not isinstance(body, dict):
+            return None
+        made = body.get(self.resource)
+        return made if isinstance(made, dict) else None
 
     @property
     def label(self) -> str:
@@ -41,14 +52,19 @@ METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 def target_operation() -> Operation:
     """The document's operation. The document holds one; a second would need its own cases."""
     found = [
-        Operation(method, path)
+        (method, path, spec)
         for path, item in document()["paths"].items()
-        for method in item
+        for method, spec in item.items()
         if method in METHODS
     ]
     if len(found) != 1:
         raise ValueError(f"the document must hold exactly one operation, found {len(found)}")
-    return found[0]
+    method, path, spec = found[0]
+    (success,) = [int(c) for c in spec["responses"] if c.isdigit() and 200 <= int(c) < 300]
+    body = resolve(spec["responses"][str(success)]["content"]["application/json"]["schema"])
+    # The created resource: the success body's one required object property.
+    (resource,) = body.get("required", [])
+    return Operation(method, path, success, resource)
 
 
 def operation() -> dict[str, Any]:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 import pytest
 
+from conformance.contract.document import target_operation
 from conformance.run.settings import Settings
 
 
@@ -29,7 +30,7 @@ def item_cost(item: pytest.Item, settings: Settings) -> tuple[int, int]:
         return share + 2, share + 2
     case = getattr(item, "callspec", None)
     expect = getattr(case.params.get("case"), "expect", None) if case else None
-    return 1, 1 if expect == 201 else 0
+    return 1, 1 if expect == target_operation().success else 0
 
 
 def estimate(items: Iterable[pytest.Item], settings: Settings) -> dict[str, tuple[int, int]]:

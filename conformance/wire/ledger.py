@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from conformance.contract.document import target_operation
 from conformance.wire.exchange import Exchange
 
 
@@ -48,11 +49,8 @@ class Ledger:
         self.sent += 1
         self.exchanges.append(exchange)
         self.by_test[self.current_test] += 1
-        if exchange.status != 201:
-            return
-        body = exchange.json()
-        campaign = body.get("campaign") if isinstance(body, dict) else None
-        if isinstance(campaign, dict) and campaign.get("id"):
+        campaign = target_operation().created(exchange.status, exchange.json())
+        if campaign is not None and campaign.get("id"):
             self.created.append(
                 {
                     "id": campaign.get("id"),

@@ -10,7 +10,7 @@ from schemathesis.core.failures import Failure, FailureGroup
 
 from conformance.checks.property import PROPERTY_RULES, as_finding, load_schema
 from conformance.checks.verdict import semantic_findings
-from conformance.contract.document import request_schema
+from conformance.contract.document import request_schema, target_operation
 from conformance.run.findings import ConformanceFailure
 from conformance.run.settings import Settings, mark_name
 from conformance.wire.api import Api
@@ -61,10 +61,8 @@ def check_case(case, api: Api) -> None:
         raise ConformanceFailure([as_finding(f, exchange) for f in group.exceptions]) from None
     except Failure as failure:
         raise ConformanceFailure([as_finding(failure, exchange)]) from None
-    if response.status_code == 201 and isinstance(case.body, dict) and exchange is not None:
-        body = exchange.json()
-        campaign = body.get("campaign") if isinstance(body, dict) else None
-        if isinstance(campaign, dict):
-            findings = semantic_findings(case.body, campaign, api.memory, "API_KEY", exchange)
-            if findings:
-                raise ConformanceFailure(findings)
+    campaign = target_operation().created(exchange.status, exchange.json())
+    if campaign is not None and isinstance(case.body, dict):
+        findings = semantic_findings(case.body, campaign, api.memory, "API_KEY", exchange)
+        if findings:
+            raise ConformanceFailure(findings)
