@@ -88,7 +88,7 @@ def stale_locks(pyproject: Path = PYPROJECT, root: Path = ROOT) -> list[str]:
     return problems
 
 
-def compile_command(lock: Lock, upgrade: bool) -> list[str]:
+def compile_command(lock: Lock, output: Path, upgrade: bool) -> list[str]:
     cmd = [sys.executable, "-m", "uv", "pip", "compile", str(PYPROJECT.name)]
     for extra in lock.extras:
         cmd += ["--extra", extra]
@@ -104,7 +104,7 @@ def compile_command(lock: Lock, upgrade: bool) -> list[str]:
         "make lock",
         "--quiet",
         "--output-file",
-        lock.name,
+        str(output),
     ]
     # Without --upgrade uv keeps the pins already in the output file wherever they still fit.
     if upgrade:
@@ -113,16 +113,31 @@ def compile_command(lock: Lock, upgrade: bool) -> list[str]:
 
 
 def write_locks(upgrade: bool) -> None:
+    """Recompile each lock into a scratch copy; replace it only when its text changed, so an
+    unchanged lock keeps its mtime and `make` does not reinstall the venv for nothing."""
     digest = inputs_digest()
+    header = (
+        f"# pyproject-sha256: {digest} (the [project] dependencies and optional-dependencies "
+        "this lock was compiled from; `make lock` writes it, the selftests compare it)\n"
+    )
     for lock in LOCKS:
-        subprocess.run(compile_command(lock, upgrade), cwd=ROOT, check=True)
-        body = DIGEST_LINE.sub("", lock.path.read_text(encoding="utf-8")).lstrip("\n")
-        header = (
-            f"# pyproject-sha256: {digest} (the [project] dependencies and optional-dependencies "
-            "this lock was compiled from; `make lock` writes it, the selftests compare it)\n"
-        )
-        lock.path.write_text(header + body, encoding="utf-8")
-        print(f"{lock.name}: {len(pins(lock.path))} pins, for {digest[:12]}")
+        scratch = lock.path.with_name(lock.name + ".new")
+        # uv takes the pins already in its output file as preferences: seed it with the lock's
+        # versions, but not its hashes, which uv would carry over unchecked.
+        if lock.path.is_file():
+            preferred = "".join(f"{name}=={version}\n" for name, version in pins(lock.path).items())
+            scratch.write_text(preferred, encoding="utf-8")
+        try:
+            subprocess.run(compile_command(lock, scratch, upgrade), cwd=ROOT, check=True)
+            body = DIGEST_LINE.sub("", scratch.read_text(encoding="utf-8")).lstrip("\n")
+        finally:
+            scratch.unlink(missing_ok=True)
+        text = header + body
+        old = lock.path.read_text(encoding="utf-8") if lock.path.is_file() else None
+        if text != old:
+            lock.path.write_text(text, encoding="utf-8")
+        state = "unchanged" if text == old else "written"
+        print(f"{lock.name}: {state}, {len(pins(lock.path))} pins, for {digest[:12]}")
 
 
 def pins(lock: Path) -> dict[str, str]:
