@@ -4,6 +4,10 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# The hashed pins (make lock): runtime, and runtime plus the dev extra (what make installs).
+RUNTIME_LOCK := requirements.lock
+DEV_LOCK := requirements-dev.lock
+LOCKS := $(RUNTIME_LOCK) $(DEV_LOCK)
 NODE_STAMP := node_modules/.installed
 PORT ?= 8000
 REPORTS_DIR ?= reports
@@ -20,7 +24,7 @@ unexport PYTHONDONTWRITEBYTECODE
 
 PYTEST_REPORTS = --junitxml=$(REPORTS_DIR)/junit.xml --html=$(REPORTS_DIR)/report.html --self-contained-html
 
-.PHONY: help test selftest lint serve plan gate nightly bench mutation clean
+.PHONY: help test selftest lint lock serve plan gate nightly bench mutation clean
 
 # make exits 2 whenever a command fails; the suite's own status (README, "Exit statuses") is
 # printed on the last line and kept in reports/run.json.
@@ -37,15 +41,24 @@ help:
 	@echo "make plan       the requests and campaigns each part will spend; sends nothing"
 	@echo "make serve      the reference server in the foreground (PORT=8000)"
 	@echo "make lint | bench | mutation | clean"
+	@echo "make lock       recompile the hashed lock files from pyproject.toml (UPGRADE=1: newest allowed)"
 	@echo "variables: BASE_URL API_KEY TEMPLATE_ID FORBIDDEN_API_KEY OTHER_API_KEY RATE_LIMIT RATE_WINDOW"
 	@echo "           MAX_REQUESTS MAX_TIME REQUEST_TIMEOUT TRANSPORT_RETRIES MAX_BODY SEED EXAMPLES"
 	@echo "           DERANDOMIZE DEPTH BASELINE REPORTS_DIR (see README)"
 
-$(STAMP): pyproject.toml
+# The venv holds exactly the lock's pins, each checked against its sha256; then the project
+# itself, without resolving anything (a stale lock fails `make lint` and the selftests).
+$(STAMP): pyproject.toml $(LOCKS)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (PYTHON=$(PYTHON))")'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r $(DEV_LOCK)
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $@
+
+# Recompile both locks from pyproject.toml (uv, hashed, Python 3.11 on Linux), keeping the pins
+# that still fit; UPGRADE=1 takes the newest versions pyproject.toml allows.
+lock: $(STAMP)
+	$(PY) -m tooling.lock $(if $(UPGRADE),--upgrade)
 
 $(NODE_STAMP): package.json
 	npm install --no-audit --no-fund --no-package-lock --silent
@@ -62,6 +75,7 @@ mutation: $(STAMP)
 	$(PY) -m tooling.mutation
 
 lint: $(STAMP) $(NODE_STAMP)
+	$(PY) -m tooling.lock --check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	node_modules/.bin/redocly lint openapi/campaigns.yaml
