@@ -78,6 +78,7 @@ lint: $(STAMP) $(NODE_STAMP)
 	$(PY) -m tooling.lock --check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	node_modules/.bin/redocly lint openapi/campaigns.yaml
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(VENV)/bin/actionlint .github/workflows/*.yml

@@ -22,6 +22,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict
+from functools import partial
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -31,11 +32,11 @@ from conformance.run.settings import ROOT, name_prefix
 from harness.embedded import EMBEDDED_RATE_LIMIT
 from tooling import bench_clean as clean
 from tooling import bench_schemathesis as runner
+from tooling.bench_clean import median
 from tooling.bench_report import (
     TOOLS,
     Row,
     cell,
-    median,
     render_doc,
     render_table,
     summarize,
@@ -140,7 +141,7 @@ def _costs(args: argparse.Namespace, reports: Path, code: str) -> tuple[list[Run
             keep = reports / "bench" / "runs" / "cost" / f"{kind}-seed{seed}.json"
             params = {"code": code, "timeout": args.timeout}
             run, was_kept = clean.keep_or_run(
-                keep, params, args.fresh, lambda k=kind, s=seed: clean.cost_run(k, s, args.timeout)
+                keep, params, args.fresh, partial(clean.cost_run, kind, seed, args.timeout)
             )
             run.tool, run.defect = kind, CLEAN
             runs.append(run)

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from conformance.run.settings import ROOT
 from tooling.childenv import child_env
@@ -44,7 +45,7 @@ class Result:
         return "wrong" if self.failed_rules else "missed"
 
 
-def catalogue(flag: str) -> list[dict]:
+def catalogue(flag: str) -> list[dict[str, Any]]:
     """The server's own lists, over its CLI: the suite never imports the server."""
     out = subprocess.run(
         [sys.executable, "-m", "refserver", flag],
@@ -54,7 +55,8 @@ def catalogue(flag: str) -> list[dict]:
         check=True,
         timeout=60,
     )
-    return json.loads(out.stdout)
+    listed: list[dict[str, Any]] = json.loads(out.stdout)
+    return listed
 
 
 def run_job(job: Job, reports: Path, seed: int, *args: str) -> Result:

@@ -11,6 +11,7 @@ from pathlib import Path
 from schemathesis.baseline import Baseline
 
 from conformance.checks import property as prop
+from conformance.checks.registry import Check
 from conformance.checks.semantic import SEMANTIC_CHECKS
 from conformance.checks.verdict import RESPONSE_CHECKS
 from conformance.contract.cases import PROBES, probes
@@ -24,7 +25,8 @@ class NamedRule:
 
 
 def named_by_checks() -> list[NamedRule]:
-    named = [NamedRule(c.rule, c.where) for c in (*SEMANTIC_CHECKS, *RESPONSE_CHECKS)]
+    registered: list[Check[..., list[str]]] = [*SEMANTIC_CHECKS, *RESPONSE_CHECKS]
+    named = [NamedRule(c.rule, c.where) for c in registered]
     named += [
         NamedRule(rule, f"{prop.__file__} (RULE_OF_FAILURE[{kind.__name__}])")
         for kind, rule in prop.RULE_OF_FAILURE.items()

@@ -19,7 +19,8 @@ DOC_URI = "urn:carecycle:campaigns"
 @cache
 def document() -> dict[str, Any]:
     with DOCUMENT.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        loaded: dict[str, Any] = yaml.safe_load(handle)
+    return loaded
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,8 @@ def target_operation() -> Operation:
 
 def operation() -> dict[str, Any]:
     op = target_operation()
-    return document()["paths"][op.path][op.method]
+    spec: dict[str, Any] = document()["paths"][op.path][op.method]
+    return spec
 
 
 def resolve(node: Any) -> Any:
@@ -89,11 +91,15 @@ def resolve(node: Any) -> Any:
 
 def schema_at(name: str) -> dict[str, Any]:
     """A named schema of `components/schemas`, as written (resolve it to walk it)."""
-    return document()["components"]["schemas"][name]
+    schema: dict[str, Any] = document()["components"]["schemas"][name]
+    return schema
 
 
 def request_schema() -> dict[str, Any]:
-    return resolve(operation()["requestBody"]["content"]["application/json"]["schema"])
+    schema: dict[str, Any] = resolve(
+        operation()["requestBody"]["content"]["application/json"]["schema"]
+    )
+    return schema
 
 
 def documented_statuses() -> set[int]:
@@ -105,14 +111,15 @@ def _response_pointer(status: int) -> str:
     if "$ref" in response:
         response = resolve(response)
     schema = response["content"]["application/json"]["schema"]
-    return schema.get("$ref", "")
+    return str(schema.get("$ref", ""))
 
 
 @cache
-def _registry() -> Registry:
-    return Registry().with_resource(
-        DOC_URI, Resource(contents=document(), specification=DRAFT202012)
-    )
+def _registry() -> Registry[Any]:
+    # An attrs class: its keywords are real, but the stubs mypy reads for it do not name them.
+    resource: Resource[Any] = Resource(contents=document(), specification=DRAFT202012)  # type: ignore[call-arg]
+    registry: Registry[Any] = Registry().with_resource(DOC_URI, resource)
+    return registry
 
 
 def format_checker() -> FormatChecker:

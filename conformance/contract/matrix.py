@@ -68,10 +68,14 @@ def _types(schema: dict[str, Any]) -> list[str]:
 
 def _pattern_probes(pattern: str) -> tuple[list[Probe], list[Probe]]:
     regex = ecma_pattern(pattern)
-    ok = lambda v: regex.search(v) is not None  # noqa: E731
+
+    def ok(value: str) -> bool:
+        return regex.search(value) is not None
+
     if not ok(UUID_CARRIER):
         return [], []
-    valid, invalid = [], []
+    valid: list[Probe] = []
+    invalid: list[Probe] = []
     for pos, char in enumerate(UUID_CARRIER):
         if char not in HEX:
             continue

@@ -23,7 +23,8 @@ class Rule:
 @cache
 def _data() -> dict[str, Any]:
     with RULES_FILE.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        loaded: dict[str, Any] = yaml.safe_load(handle)
+    return loaded
 
 
 def fact(name: str) -> Any:

@@ -17,13 +17,13 @@ hookspec = pluggy.HookspecMarker("pytest")
 
 
 @hookspec(firstresult=True)
-def pytest_conformance_target(settings: Settings, stack: ExitStack) -> Settings | None:  # type: ignore[empty-body]
+def pytest_conformance_target(settings: Settings, stack: ExitStack) -> Settings | None:
     """Start a target for a run that names none; settings naming it (keys included), or None.
     What was started is closed with `stack`."""
 
 
 @hookspec(firstresult=True)
-def pytest_conformance_limited_target(settings: Settings, stack: ExitStack) -> Settings | None:  # type: ignore[empty-body]
+def pytest_conformance_limited_target(settings: Settings, stack: ExitStack) -> Settings | None:
     """A sibling of a harness's target that enforces a known rate limit, or None."""
 
 
@@ -34,6 +34,6 @@ def pytest_conformance_rule_ids(config: object) -> list[tuple[str, str]]:  # typ
 
 
 @hookspec(firstresult=True)
-def pytest_conformance_reproduce_note(settings: Settings) -> str | None:  # type: ignore[empty-body]
+def pytest_conformance_reproduce_note(settings: Settings) -> str | None:
     """For a target that is gone after the run (one a harness started): how to bring it back, so the
     reproduce lines can be replayed."""

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
+import pluggy
 import pytest
 
 from conformance.checks.catalogue import NamedRule, named_by_baseline, named_by_checks, unknown
@@ -209,7 +210,9 @@ def validate_rule_ids(config: pytest.Config, items: list[pytest.Item]) -> None:
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Iterator[None]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[Any]
+) -> Generator[None, pluggy.Result[pytest.TestReport], None]:
     # tryfirst: the outermost wrapper, so what others rewrote is redacted after them.
     outcome = yield
     rep = outcome.get_result()

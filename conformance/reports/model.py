@@ -194,7 +194,8 @@ class Report:
         version = data.get("schema_version")
         if version != SCHEMA_VERSION:
             raise ValueError(f"report schema_version {version!r}; this suite reads {SCHEMA_VERSION}")
-        return from_json(cls, data)
+        report: Report = from_json(cls, data)
+        return report
 
     @classmethod
     def load(cls, path: Path) -> Report:

@@ -205,7 +205,7 @@ class Settings:
             # A fixed default seed: `make test` must give the same verdict twice.
             seed=seed if seed is not None else 0,
             depth=depth,
-            examples=_int(env, "EXAMPLES", DEPTHS[depth]["examples"]) or DEPTHS[depth]["examples"],
+            examples=_int(env, "EXAMPLES") or DEPTHS[depth]["examples"] or 1,
             max_requests=_int(env, "MAX_REQUESTS") or DEPTHS[depth]["max_requests"],
             run_id=run_id or new_run_id(env),
             derandomize=env.get("DERANDOMIZE", "").strip().lower() not in ("", "0", "false", "no"),

@@ -148,7 +148,7 @@ class GuardedSession(requests.Session):
         self.ledger.pace_wait += wait
         self._wait(wait)
 
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         # Never follow a redirect: a 3xx comes back to the check as it is (a finding), and the
         # key is never sent to another origin.
         kwargs["allow_redirects"] = False

@@ -16,7 +16,8 @@ SCHEMA = HERE / "probes.schema.json"
 @cache
 def probes() -> dict[str, list[dict[str, Any]]]:
     with PROBES.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        loaded: dict[str, list[dict[str, Any]]] = yaml.safe_load(handle)
+    return loaded
 
 
 def table(name: str) -> list[dict[str, Any]]:
