@@ -32,6 +32,7 @@ def finding_dict(finding: Finding, test: str) -> dict[str, Any]:
         "test": test,
         "what": list(finding.what),
         "hint": finding.hint,
+        "repeat": finding.repeat,
         "reproduce": ex.curl() if ex else None,
         "response": {
             "status": ex.status,
@@ -192,7 +193,10 @@ def terminal_summary(doc: dict[str, Any], settings: Settings) -> list[str]:
     lines = []
     for r in failed:
         first = r["findings"][0]
-        lines.append(f"FAIL {r['rule']} ({r['failed']} case(s)): {'; '.join(first['what'])[:200]}")
+        repeat = f" [{first['repeat']}]" if first.get("repeat") else ""
+        lines.append(
+            f"FAIL {r['rule']} ({r['failed']} case(s)){repeat}: {'; '.join(first['what'])[:200]}"
+        )
         lines.append(f"     {r['text']}")
         if first["reproduce"]:
             lines.append(f"     reproduce: {first['reproduce'][:400]}")

@@ -111,6 +111,8 @@ def _card(row: dict[str, Any]) -> list[str]:
         *(f"<li>{escape(what)}</li>" for what in first["what"]),
         "</ul>",
     ]
+    if first.get("repeat"):
+        out.append(f"<p><strong>Re-run:</strong> {escape(first['repeat'])}</p>")
     if first.get("hint"):
         out.append(f"<p><strong>Hint:</strong> {escape(first['hint'])}</p>")
     if first.get("reproduce"):

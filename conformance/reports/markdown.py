@@ -41,6 +41,8 @@ def markdown(doc: dict[str, Any]) -> str:
             "",
             f"First case `{first['test']}`: " + "; ".join(first["what"]),
         ]
+        if first.get("repeat"):
+            lines.append(f"Re-run: {first['repeat']}")
         if first["hint"]:
             lines.append(f"Hint: {first['hint']}")
         if first["reproduce"]:
