@@ -48,12 +48,11 @@ def judge_repeatedly(attempt: Callable[[], T], case_id: str, depth: str) -> T:
     """
     runs = planned_runs(case_id, depth)
     failures: list[ConformanceFailure] = []
-    result: T | None = None
+    results: list[T] = []
     done = 0
     while done < runs or (failures and done < 2):
         try:
-            outcome = attempt()
-            result = outcome if result is None else result
+            results.append(attempt())
         except ConformanceFailure as failure:
             failures.append(failure)
         except NotTested:
@@ -62,8 +61,7 @@ def judge_repeatedly(attempt: Callable[[], T], case_id: str, depth: str) -> T:
             break
         done += 1
     if not failures:
-        assert result is not None
-        return result
+        return results[0]
     raise ConformanceFailure(_labelled(failures, done))
 
 
