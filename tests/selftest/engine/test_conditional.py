@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
 import unicodedata
+from collections.abc import Callable
 
 import pytest
 
