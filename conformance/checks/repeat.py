@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from conformance.run.findings import ConformanceFailure, Finding, NotTested
@@ -20,6 +20,24 @@ T = TypeVar("T")
 
 NIGHTLY_RUNS = 4  # each repeated case at the nightly: the first run and three more
 NIGHTLY_SHARE = 2  # one case in NIGHTLY_SHARE is repeated (chosen by a stable hash of its id)
+
+
+@dataclass
+class Allowance:
+    """The re-runs of failures a run may still spend: one per broken rule (one case tells
+    reproduced from intermittent; a constant defect breaking forty cases must not double the
+    requests) and at most `left` in all, so the gate stays within its budget."""
+
+    left: int = 8
+    rules: set[str] = field(default_factory=set)
+
+    def take(self, failure: ConformanceFailure) -> bool:
+        new = {f.rule for f in failure.findings} - self.rules
+        if not new or self.left <= 0:
+            return False
+        self.rules |= new
+        self.left -= 1
+        return True
 
 
 def repeated_at_nightly(case_id: str) -> bool:
@@ -39,18 +57,22 @@ def label(failed: int, runs: int) -> str:
     return f"{kind} ({failed} of {runs})"
 
 
-def judge_repeatedly(attempt: Callable[[], T], case_id: str, depth: str) -> T:
+def judge_repeatedly(
+    attempt: Callable[[], T], case_id: str, depth: str, allowance: Allowance | None = None
+) -> T:
     """Run `attempt` (build the request, send it, judge the answer) and label its findings.
 
-    `attempt` raises ConformanceFailure when a rule is broken. The gate re-runs a failure
-    once; the nightly runs its share `NIGHTLY_RUNS` times. A budget stop during a re-run
-    ends the repeats: the findings so far are reported, labelled by the runs that happened.
+    `attempt` raises ConformanceFailure when a rule is broken. A failure is re-run once when
+    the allowance admits it (a rule not re-run yet); the nightly runs its share `NIGHTLY_RUNS`
+    times whatever happens. A budget stop during a re-run ends the repeats: the findings so
+    far are reported, labelled by the runs that happened (unlabelled after one run).
     """
     runs = planned_runs(case_id, depth)
     failures: list[ConformanceFailure] = []
     results: list[T] = []
     done = 0
-    while done < runs or (failures and done < 2):
+    allowance = allowance if allowance is not None else Allowance()
+    while done < runs or (done == 1 and failures and allowance.take(failures[0])):
         try:
             results.append(attempt())
         except ConformanceFailure as failure:

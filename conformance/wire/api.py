@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from conformance.checks.repeat import Allowance
 from conformance.checks.semantic import RunMemory
 from conformance.contract.document import target_operation
 from conformance.run.settings import Settings
@@ -25,6 +26,8 @@ class Api:
     memory: RunMemory = field(default_factory=RunMemory)
     # Exchanges the preflight already made, for the test that judges them (no request twice).
     prefetched: dict[str, tuple[dict[str, Any], Exchange]] = field(default_factory=dict)
+    # The re-runs of failing cases this run may still spend (checks/repeat.py).
+    reruns: Allowance = field(default_factory=Allowance)
 
     @property
     def url(self) -> str:

@@ -58,4 +58,4 @@ def _attempt(case: MatrixCase, api: Api) -> Exchange:
     "case", [pytest.param(c, id=c.id, marks=pytest.mark.rule(c.rule)) for c in CASES]
 )
 def test_edge(case: MatrixCase, api: Api, request: pytest.FixtureRequest) -> None:
-    judge_repeatedly(lambda: _attempt(case, api), request.node.name, api.settings.depth)
+    judge_repeatedly(lambda: _attempt(case, api), request.node.name, api.settings.depth, api.reruns)

@@ -44,7 +44,7 @@ def test_context(ctx: Context, api: Api, request: pytest.FixtureRequest) -> None
         campaign = expect_campaign(exchange, body, api.memory, key, rule="semantic.echo")
         CREATED_BY_KEY.setdefault(key, (campaign, exchange))
 
-    judge_repeatedly(attempt, request.node.name, api.settings.depth)
+    judge_repeatedly(attempt, request.node.name, api.settings.depth, api.reruns)
 
 
 @pytest.mark.rule("semantic.id")
@@ -59,7 +59,7 @@ def test_same_body_twice_gives_two_campaigns(api: Api, request: pytest.FixtureRe
         if first["id"] == second["id"]:
             fail("semantic.id", f"two calls returned the same id {first['id']}", second_exchange)
 
-    judge_repeatedly(attempt, request.node.name, api.settings.depth)
+    judge_repeatedly(attempt, request.node.name, api.settings.depth, api.reruns)
 
 
 @pytest.mark.rule("semantic.client")
@@ -85,4 +85,4 @@ def test_clients_are_told_apart(api: Api, request: pytest.FixtureRequest) -> Non
                 other_exchange,
             )
 
-    judge_repeatedly(attempt, request.node.name, api.settings.depth)
+    judge_repeatedly(attempt, request.node.name, api.settings.depth, api.reruns)

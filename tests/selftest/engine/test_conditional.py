@@ -16,7 +16,7 @@ from conformance.checks.contexts import (
     contexts,
     tenancy_allows,
 )
-from conformance.checks.repeat import judge_repeatedly, planned_runs
+from conformance.checks.repeat import Allowance, judge_repeatedly, planned_runs
 from conformance.contract.covering import covering_array, uncovered_tuples
 from conformance.contract.shapes import SHAPES, Shape, shaped
 from conformance.run.findings import ConformanceFailure, Finding, NotTested
@@ -105,3 +105,13 @@ def test_a_budget_stop_during_the_rerun_keeps_the_finding_unlabelled() -> None:
     with pytest.raises(ConformanceFailure) as info:
         judge_repeatedly(attempt, "any", "gate")
     assert [f.repeat for f in info.value.findings] == [""]
+
+
+def test_the_gate_reruns_one_case_per_broken_rule() -> None:
+    allowance = Allowance()
+    labels = []
+    for case in ("a", "b", "c"):
+        with pytest.raises(ConformanceFailure) as info:
+            judge_repeatedly(_flaky([False, False]), case, "gate", allowance)
+        labels += [f.repeat for f in info.value.findings]
+    assert labels == ["reproduced (2 of 2)", "", ""]
