@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import itertools
+import re
+import unicodedata
 import uuid
 from datetime import datetime
 from typing import Any
 
 from . import formats, seed, variants
 from .contract import echoed_fields
-from .defects import active
+from .defects import EVERY_NTH, active
 
 # The echoed fields are a contract fact shared with the suite (openapi/rules.yaml).
 HANDLER_FIELDS = tuple(f for f in echoed_fields() if f.startswith(("primary", "afterHours")))
 _REUSED_ID = "5a0f3c2e-9d8b-4a7c-8e6f-5d4c3b2a1908"
 _STALE = "2019-08-24T14:15:22Z"
+# A template's own settings, for the choices a template may make (and the defects that misuse
+# them): its kind, and the direction it suggests.
+TEMPLATE_KIND, TEMPLATE_DIRECTION = "agent_first", "inbound"
+_CREATED = itertools.count(1)  # the server's 201s so far (next() is atomic under the GIL)
 _STATUS_COUNTS = (
     "expired",
     "failed",
@@ -37,25 +44,32 @@ def _echo_concurrency(value: Any) -> Any:
     return int(value)
 
 
-def _direction(body: dict[str, Any]) -> str:
-    # The vendor documents no default; this server picks outbound (a variant, inbound).
+def _direction(body: dict[str, Any], template: seed.Template | None) -> str:
+    # The vendor documents no default; this server picks outbound (a variant, inbound; another
+    # variant, the template's).
     value = body.get("direction")
     if active("direction_ignored"):
         return "outbound"
+    if value is None and template is not None and variants.active("template_direction_if_omitted"):
+        return TEMPLATE_DIRECTION
     if value is None:
         return "inbound" if variants.active("direction_default_inbound") else "outbound"
     return value
 
 
-def _kind(body: dict[str, Any]) -> str:
+def _kind(body: dict[str, Any], template: seed.Template | None) -> str:
     if active("kind_not_echoed"):
         return "voice_ai"
+    if "kind" not in body and template is not None and active("template_kind_fills_omitted"):
+        return TEMPLATE_KIND
     if "kind" not in body:
         return "agent_first" if active("kind_default_agent_first") else "voice_ai"
     return body["kind"] or "voice_ai"
 
 
-def _handlers(body: dict[str, Any]) -> dict[str, Any]:
+def _handlers(body: dict[str, Any], template: seed.Template | None) -> dict[str, Any]:
+    if template is not None and active("template_handlers_dropped"):
+        return dict.fromkeys(HANDLER_FIELDS)
     out = {field: body.get(field) for field in HANDLER_FIELDS}
     if active("handler_fields_swapped"):
         out["primaryAssistantId"], out["afterHoursAssistantId"] = (
@@ -119,8 +133,13 @@ def build(
     name = body.get("name", "")
     if active("name_trimmed") and isinstance(name, str):
         name = name.strip()
+    elif active("name_inner_spaces_collapsed") and isinstance(name, str):
+        name = re.sub(r"(?<=\S)\s{2,}(?=\S)", " ", name)
+    elif active("name_nfc_echoed") and isinstance(name, str):
+        name = unicodedata.normalize("NFC", name)
     status = "draft"
-    if active("status_active"):
+    nth = next(_CREATED)
+    if active("status_active") or (active("status_wrong_every_20th") and nth % EVERY_NTH == 0):
         status = "active"
     elif active("status_unknown_value"):
         status = "new"
@@ -141,15 +160,15 @@ def build(
         "description": None if active("description_dropped") else body.get("description"),
         "tags": ["new"] if active("tags_nonempty") else [],
         "status": status,
-        "direction": _direction(body),
+        "direction": _direction(body, template),
         "pulseWorkflowId": None,
         "maxConcurrentCalls": None
         if active("concurrency_not_echoed")
         else _echo_concurrency(body.get("maxConcurrentCalls")),
         "suite": "receptionist" if configs["transferConfig"] else None,
-        "kind": _kind(body),
+        "kind": _kind(body, template),
         "behaviorsEngineEnabled": False,
-        **_handlers(body),
+        **_handlers(body, template),
         "maxAttempts": "3" if active("max_attempts_as_string") else 3,
         "smsCompanyName": principal.client.sms_company_name,
         "requiredVars": [],

@@ -17,10 +17,17 @@ class Defect:
     # counts the defect detected only when one of these rules fails.
     rules: tuple[str, ...]
     description: str
+    # "conditional": a rule broken only in a combination, for a value shape, or now and then.
+    group: str = ""
+    # The suite's depth that must catch it: "nightly" for what one request in dozens shows.
+    depth: str = "gate"
 
 
-def _d(name: str, rules: str, description: str) -> Defect:
-    return Defect(name, tuple(rules.split()), description)
+def _d(name: str, rules: str, description: str, group: str = "", depth: str = "gate") -> Defect:
+    return Defect(name, tuple(rules.split()), description, group, depth)
+
+
+EVERY_NTH = 20  # the intermittent defect: every EVERY_NTH-th 201 of the server's life
 
 
 CATALOGUE: tuple[Defect, ...] = (
@@ -256,6 +263,45 @@ CATALOGUE: tuple[Defect, ...] = (
         "rate_limit_after_body",
         "order",
         "the body is judged before the limit: a throttled key's bad body gets 400/422, not 429",
+    ),
+    # Conditional: only in a combination of inputs, for one value shape at an edge, or on
+    # one request in dozens. Each is invisible to a suite that varies one thing at a time.
+    _d(
+        "template_kind_fills_omitted",
+        "semantic.echo",
+        "alongside a template, an omitted kind is the template's agent_first (not voice_ai)",
+        "conditional",
+    ),
+    _d(
+        "template_handlers_dropped",
+        "semantic.echo",
+        "alongside a template, the handler fields sent are echoed null",
+        "conditional",
+    ),
+    _d(
+        "name_nfd_length",
+        "request.accepted-edges request.name",
+        "name length counted after NFD decomposition: a 2-byte (é) name at 255 is rejected",
+        "conditional",
+    ),
+    _d(
+        "name_inner_spaces_collapsed",
+        "semantic.echo",
+        "runs of inner whitespace in the echoed name are collapsed to one space",
+        "conditional",
+    ),
+    _d(
+        "name_nfc_echoed",
+        "semantic.echo",
+        "the echoed name is NFC-normalised (e + U+0301 comes back as é)",
+        "conditional",
+    ),
+    _d(
+        "status_wrong_every_20th",
+        "semantic.draft",
+        f"every {EVERY_NTH}th 201 has status active",
+        "conditional",
+        "nightly",
     ),
 )
 

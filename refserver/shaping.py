@@ -7,6 +7,7 @@ JSON, members in the order they were built, media type application/json.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from starlette.responses import Response
@@ -52,6 +53,8 @@ def encode(body: Any) -> bytes:
             pass
     # ASCII escapes keep lone surrogates (valid in JSON strings) encodable.
     text = json.dumps(body, ensure_ascii=True, allow_nan=False, indent=indent)
+    if active("unicode_escapes_upper_hex"):
+        text = _upper_escapes(text)
     return (text + "\n").encode() if indent else text.encode()
 
 
@@ -137,6 +140,16 @@ def _floats(value: Any) -> Any:
         # Exact below 2**53; the contract's integers (maxConcurrentCalls included) all are.
         return float(value)
     return value
+
+
+def _upper_escapes(text: str) -> str:
+    """Every escape read left to right (so an escaped backslash is never mistaken for the start
+    of a \\u), its hex digits upper-cased."""
+    return re.sub(
+        r"\\(u[0-9a-fA-F]{4}|.)",
+        lambda m: "\\" + ("u" + m.group(1)[1:].upper() if len(m.group(1)) == 5 else m.group(1)),
+        text,
+    )
 
 
 def _reorder(value: Any, order: Any) -> Any:

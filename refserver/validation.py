@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from typing import Any
 
 from .defects import active
@@ -111,6 +112,8 @@ def uuid_ok(value: str) -> bool:
 
 
 def _name_length(name: str) -> int:
+    if active("name_nfd_length"):
+        return len(unicodedata.normalize("NFD", name))
     if active("name_utf16_length"):
         return len(name.encode("utf-16-le", "surrogatepass")) // 2
     return len(name)

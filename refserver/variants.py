@@ -184,6 +184,13 @@ CATALOGUE: tuple[Variant, ...] = (
         'documents no default)"',
         "an omitted direction becomes inbound (the default server picks outbound)",
     ),
+    _v(
+        "template_direction_if_omitted",
+        'CONTRACT.md "Request body": "When `direction` is omitted the server chooses"; '
+        '"What the response must say": `direction` is echoed "(when sent)"',
+        "alongside a template, an omitted direction is the template's (inbound); a sent one is "
+        "echoed, and no other field is taken from the template",
+    ),
     # Other methods on the path (routes.py).
     _v(
         "list_endpoint_get",
@@ -253,6 +260,14 @@ CATALOGUE: tuple[Variant, ...] = (
         "every integer of every response body is a number with zero fraction: "
         "maxConcurrentCalls 7.0, customerStats 0.0, maxAttempts 3.0, retryAfter 30.0 "
         "(the Retry-After header stays 30)",
+    ),
+    _v(
+        "unicode_escapes_upper_hex",
+        'RFC 8259 §7: "Any character may be escaped" as \\u and four hex digits, "upper or lower '
+        'case"; characters outside the BMP as a UTF-16 surrogate pair',
+        "every non-ASCII character of a response is a \\u escape in upper-case hex (\\u00E9, "
+        "\\uD83D\\uDE00): every code point of a multibyte or combining name kept, spelled "
+        "otherwise on the wire",
     ),
     _v("keys_reversed", _UNORDERED, "the members of every JSON object in reverse order"),
     _v("keys_sorted", _UNORDERED, "the members of every JSON object sorted by name"),

@@ -27,14 +27,15 @@ def verdict(r: Result) -> str:
 
 def table(results: list[Result]) -> str:
     lines = [
-        "| server | stack | rules it breaks | verdict | failed rules | requests | seconds |",
-        "|---|---|---|---|---|---:|---:|",
+        "| server | stack | depth | rules it breaks | verdict | failed rules | requests | seconds |",
+        "|---|---|---|---|---|---|---:|---:|",
     ]
     for r in results:
         failed = ", ".join(f"`{x}`" for x in r.failed_rules) or "-"
+        name = f"`{r.job.name}`" + (f" ({r.job.group})" if r.job.group else "")
         lines.append(
-            f"| `{r.job.name}` | {r.job.stack} | {', '.join(r.job.rules) or '-'} | {verdict(r)} | "
-            f"{failed} | {r.requests} | {r.seconds} |"
+            f"| {name} | {r.job.stack} | {r.job.depth} | {', '.join(r.job.rules) or '-'} | "
+            f"{verdict(r)} | {failed} | {r.requests} | {r.seconds} |"
         )
     return "\n".join(lines)
 
@@ -51,7 +52,17 @@ def jobs_for(args: argparse.Namespace) -> list[Job]:
         jobs += [Job("variant", v["name"], s, ()) for s in wanted if s in stacks]
     for d in defects:
         if not only or d["name"] in only:
-            jobs += [Job("defect", d["name"], s, tuple(d["rules"])) for s in defect_stacks]
+            jobs += [
+                Job(
+                    "defect",
+                    d["name"],
+                    s,
+                    tuple(d["rules"]),
+                    d.get("depth", "gate"),
+                    d.get("group", ""),
+                )
+                for s in defect_stacks
+            ]
     return jobs
 
 
@@ -102,6 +113,12 @@ def main(argv: list[str] | None = None) -> int:
             or "none"
         )
         + "."
+    )
+    conditional = [r for r in defects if r.job.group == "conditional"]
+    text += (
+        f"\n\nConditional defects (a combination, a value shape at an edge, every Nth request; "
+        f"each at its own depth): {sum(r.detection == 'own' for r in conditional)}/"
+        f"{len(conditional)} caught by their own rule."
     )
     summary = (
         f"mutation score: {own}/{len(defects)} (each by its own rule); "

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import sys
 
 import pytest
 
+from conformance.checks.contexts import GATE_FACTORS, NIGHTLY_FACTORS, contexts
+from conformance.checks.repeat import NIGHTLY_RUNS, NIGHTLY_SHARE
 from conformance.contract.document import target_operation
 from conformance.contract.matrix import build_matrix
 from conformance.pytest_layer.cost import describe, estimate
@@ -46,12 +49,24 @@ def main() -> int:
         return 4
     base = settings.base_url or "http://127.0.0.1:<embedded>"
     headers = {"x-api-key": "***", "Content-Type": "application/json"}
-    cases = build_matrix(settings.name_prefix)
+    cases = build_matrix(settings.name_prefix, deep=settings.depth == "nightly")
     print(f"# boundary matrix: {len(cases)} requests to POST {base}{target_operation().path}")
     for case in cases:
         body = json.dumps(case.body, ensure_ascii=False)
         print(f"\n# {case.id}: expect {case.expect} [{case.rule}] {'; '.join(case.notes)}")
         print(curl_line("POST", base + target_operation().path, headers, body, "API_KEY"))
+    depth = settings.depth
+    rows = contexts(depth)
+    factors = NIGHTLY_FACTORS if depth == "nightly" else GATE_FACTORS
+    full = math.prod(len(levels) for levels in factors.values())
+    print(
+        f"\n# semantic contexts ({depth}): {len(rows)} rows cover every "
+        f"{'3' if depth == 'nightly' else '2'}-wise combination of {', '.join(factors)} "
+        f"(the full product is {full}); each row is one request and one campaign"
+    )
+    print("\n".join(f"#   {ctx.id}" for ctx in rows))
+    if depth == "nightly":
+        print(f"# nightly repeats: one case in {NIGHTLY_SHARE} runs {NIGHTLY_RUNS} times")
     items = collect()
     others = [i.nodeid for i in items if "test_boundary" not in i.nodeid]
     print(f"\n# other tests ({len(others)}; some need optional keys):")

@@ -24,6 +24,8 @@ class Job:
     name: str
     stack: str
     rules: tuple[str, ...]  # a defect's rules
+    depth: str = "gate"  # the suite's DEPTH that must catch a defect (the catalogue says)
+    group: str = ""  # the catalogue's group ("conditional": combination, shape, every Nth)
 
 
 @dataclass
@@ -64,6 +66,7 @@ def run_job(job: Job, reports: Path, seed: int, *args: str) -> Result:
     out = reports / job.stack / slug
     env = child_env(SEED=str(seed), DERANDOMIZE="1", PYTHONHASHSEED="0")
     env["REFSERVER_STACK"] = job.stack
+    env["DEPTH"] = job.depth
     if job.kind == "defect":
         env["REFSERVER_DEFECT"] = job.name
     elif job.kind == "variant":

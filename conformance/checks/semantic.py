@@ -32,6 +32,9 @@ class RunMemory:
 
     seen_ids: set[str] = field(default_factory=set)
     client_ids: dict[str, set[str]] = field(default_factory=dict)
+    # A campaign (and its exchange) created with each key variable, for the client-identity
+    # check: the context rows' campaigns are judged again, not sent again.
+    created_by_key: dict[str, tuple[dict[str, Any], Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

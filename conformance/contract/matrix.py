@@ -16,15 +16,16 @@ import regress
 
 from conformance.contract.document import request_schema
 from conformance.contract.rules import request_rule
+from conformance.contract.shapes import SHAPES, shaped
 
 # The probe carrier for a pattern: checked against the pattern before use, then mutated
 # one position at a time; the document's pattern alone decides which mutants are valid.
 UUID_CARRIER = "123e4567-e89b-42d3-a456-426614174000"
 HEX = "0123456789abcdef"
 UTF16_HINT = (
-    "a name of {n} characters outside the BMP is {units} UTF-16 units: a server counting UTF-16 "
-    "units (JavaScript's `length`) instead of code points rejects it; the likely cause is "
-    "UTF-16 counting"
+    "a name of {n} code points, most outside the BMP, is {units} UTF-16 units: a server counting "
+    "UTF-16 units (JavaScript's `length`) instead of code points rejects it; the likely cause is "
+    "UTF-16 counting, unless the 2- and 3-byte shapes at the same edge fail too"
 )
 
 
@@ -98,7 +99,7 @@ def _pattern_probes(pattern: str) -> tuple[list[Probe], list[Probe]]:
 
 
 def _string_probes(
-    name: str, schema: dict[str, Any], filler: str
+    name: str, schema: dict[str, Any], filler: str, deep: bool = False
 ) -> tuple[list[Probe], list[Probe]]:
     valid: list[Probe] = []
     invalid: list[Probe] = []
@@ -114,27 +115,44 @@ def _string_probes(
     if lo:
         valid.append(Probe("x" * lo, f"minLength {lo}"))
         invalid.append(Probe("x" * (lo - 1), f"minLength {lo} - 1"))
+        if deep:
+            # One code point of each kind on the lower edge (a lone space, a lone mark, ...).
+            valid += [
+                Probe(shaped(s.key, "", lo), f"shape {s.label} at minLength {lo}")
+                for s in SHAPES
+                if s.key not in ("ascii", "inner-spaces", "trailing-spaces")
+            ]
     else:
         valid.append(Probe("", "empty string (no minLength)"))
-    if hi is not None:
-        valid.append(Probe((filler * hi)[:hi], f"maxLength {hi}"))
-        invalid.append(Probe((filler * (hi + 1))[: hi + 1], f"maxLength {hi} + 1"))
-        astral = (hi + 2) // 2
-        hint = UTF16_HINT.format(n=astral, units=2 * astral)
-        text = "".join(chr(0x1F600 + i % 64) for i in range(astral))
-        valid.append(Probe(text, f"{astral} non-BMP characters ({2 * astral} UTF-16 units)", hint))
-    valid.append(Probe(f"  {filler}edge \t", "surrounding whitespace (no trimming)"))
+    if hi is None:
+        valid.append(Probe(f"  {filler}edge \t", "surrounding whitespace (no trimming)"))
+    for shape in SHAPES if hi is not None else ():
+        assert hi is not None  # the loop runs only with a maxLength
+        # Every shape on the edge and just past it: counted in code points, echoed exactly.
+        at, past = (
+            f"shape {shape.label} at maxLength {hi}",
+            f"shape {shape.label} at maxLength {hi} + 1",
+        )
+        hint = ""
+        if shape.key == "utf8-4byte":
+            units = 2 * hi - len(filler)
+            hint = f"{at}: " + UTF16_HINT.format(n=hi, units=units)
+        valid.append(Probe(shaped(shape.key, filler, hi), at, hint))
+        invalid.append(Probe(shaped(shape.key, filler, hi + 1), past))
     invalid.append(Probe(0, "a number where a string is required"))
     return valid, invalid
 
 
-def field_probes(name: str, schema: dict[str, Any], filler: str) -> tuple[list[Probe], list[Probe]]:
-    """(accepted, rejected) edge values of one request field, from its schema alone."""
+def field_probes(
+    name: str, schema: dict[str, Any], filler: str, deep: bool = False
+) -> tuple[list[Probe], list[Probe]]:
+    """(accepted, rejected) edge values of one request field, from its schema alone; `deep`
+    (the nightly) adds the value shapes on the lower length edge."""
     types = _types(schema)
     valid: list[Probe] = []
     invalid: list[Probe] = []
     if "string" in types:
-        valid, invalid = _string_probes(name, schema, filler)
+        valid, invalid = _string_probes(name, schema, filler, deep)
     if "integer" in types:
         lo, hi = schema.get("minimum"), schema.get("maximum")
         if lo is not None:
@@ -155,7 +173,7 @@ def field_probes(name: str, schema: dict[str, Any], filler: str) -> tuple[list[P
 
 
 def build_matrix(
-    prefix: str, template_fields: tuple[str, ...] = ("templateId",)
+    prefix: str, template_fields: tuple[str, ...] = ("templateId",), deep: bool = False
 ) -> list[MatrixCase]:
     """Every edge of the request schema as cases; `prefix` marks the campaigns the run creates."""
     schema = request_schema()
@@ -171,7 +189,7 @@ def build_matrix(
         return {**({} if name in required else {"name": base_name}), name: value}
 
     for name, sub in props.items():
-        valid, invalid = field_probes(name, sub, filler)
+        valid, invalid = field_probes(name, sub, filler, deep)
         if name in template_fields:
             # A string names a template or not: a free string is a 404 case, not a 201 (below).
             cases += [

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 import pytest
 
+from conformance.checks.repeat import planned_runs
 from conformance.contract.document import target_operation
 from conformance.run.settings import Settings
 
@@ -16,7 +17,17 @@ def part_of(item: pytest.Item) -> str:
 
 
 def item_cost(item: pytest.Item, settings: Settings) -> tuple[int, int]:
-    """(requests, campaigns) one test will spend, from its `cost` marker or its case."""
+    """(requests, campaigns) one test will spend, from its `cost` marker or its case, times
+    the runs the nightly gives its share of the boundary and semantic cases (the gate's
+    re-run of a failure is not planned: a conforming target never causes it)."""
+    requests, campaigns = _one_run(item, settings)
+    if item.get_closest_marker("boundary") or item.get_closest_marker("semantic"):
+        runs = planned_runs(item.name, settings.depth)
+        return requests * runs, campaigns * runs
+    return requests, campaigns
+
+
+def _one_run(item: pytest.Item, settings: Settings) -> tuple[int, int]:
     marker = item.get_closest_marker("cost")
     if marker is not None:
         return marker.kwargs.get("requests", 1), marker.kwargs.get("campaigns", 0)

@@ -42,6 +42,7 @@ def finding_row(finding: Finding, test: str, accepted_by: str) -> m.FindingRow:
         test=test,
         what=finding.what,
         hint=finding.hint,
+        repeat=finding.repeat,
         reproduce=ex.curl() if ex else None,
         response=response,
         accepted_by=accepted_by or None,
@@ -210,7 +211,8 @@ def terminal_summary(report: m.Report, settings: Settings) -> list[str]:
     lines = []
     for r in report.broken:
         first = r.findings[0]
-        lines.append(f"FAIL {r.rule} ({r.failed} case(s)): {'; '.join(first.what)[:200]}")
+        repeat = f" [{first.repeat}]" if first.repeat else ""
+        lines.append(f"FAIL {r.rule} ({r.failed} case(s)){repeat}: {'; '.join(first.what)[:200]}")
         lines.append(f"     {r.text}")
         if first.reproduce:
             lines.append(f"     reproduce: {first.reproduce[:400]}")

@@ -111,6 +111,8 @@ def _card(row: RuleRow) -> list[str]:
         *(f"<li>{escape(what)}</li>" for what in first.what),
         "</ul>",
     ]
+    if first.repeat:
+        out.append(f"<p><strong>Re-run:</strong> {escape(first.repeat)}</p>")
     if first.hint:
         out.append(f"<p><strong>Hint:</strong> {escape(first.hint)}</p>")
     if first.reproduce:

@@ -39,6 +39,8 @@ def markdown(report: Report) -> str:
             "",
             f"First case `{first.test}`: " + "; ".join(first.what),
         ]
+        if first.repeat:
+            lines.append(f"Re-run: {first.repeat}")
         if first.hint:
             lines.append(f"Hint: {first.hint}")
         if first.reproduce:

@@ -28,6 +28,8 @@ class FindingRow:
     test: str
     what: tuple[str, ...]
     hint: str
+    # A failing case sent again: "reproduced (k of n)" or "intermittent (k of n)"; "" if not.
+    repeat: str
     reproduce: str | None
     response: Response | None
     accepted_by: str | None

@@ -39,6 +39,8 @@ class Finding:
     # Baseline identity: Schemathesis findings keep their own failure class and key.
     failure: str = "ConformanceFailure"
     signature: str = ""
+    # "reproduced (k of n)" or "intermittent (k of n)" when the case was run more than once.
+    repeat: str = ""
 
     def render(self) -> str:
         from conformance.contract.rules import rule_text
@@ -46,6 +48,8 @@ class Finding:
         # What broke first (the line CI shows as the failure message), then the rule, quoted.
         first, *rest = self.what or ("",)
         lines = [f"[{self.rule}] {first}", f"  rule: {rule_text(self.rule)}"]
+        if self.repeat:
+            lines.insert(1, f"  {self.repeat}")
         lines += [f"  - {w}" for w in rest]
         if self.hint:
             lines.append(f"  hint: {self.hint}")

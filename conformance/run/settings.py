@@ -30,6 +30,12 @@ def name_prefix(run_id: str) -> str:
     return f"cct-{run_id}-"
 
 
+def collected_depth() -> str:
+    """The depth as collection sees it (the parametrised cases depend on it): `DEPTH`, read
+    before the settings object exists; an invalid value is reported by `Settings.from_env`."""
+    return os.environ.get("DEPTH", "").strip().lower() or "gate"
+
+
 def mark_name(name: str, prefix: str, max_length: int) -> str:
     """The run's prefix on a generated name, without moving it across a length bound: a long
     name has its head replaced (same length), a short one is prefixed while it stays in bounds,

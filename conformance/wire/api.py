@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from conformance.checks.repeat import Allowance
 from conformance.checks.semantic import RunMemory
 from conformance.contract.document import target_operation
 from conformance.run.settings import KEY_VARIABLES, Settings
@@ -23,6 +24,8 @@ class Api:
     settings: Settings
     base_url: str
     memory: RunMemory = field(default_factory=RunMemory)
+    # The re-runs of failing cases this run may still spend (checks/repeat.py).
+    reruns: Allowance = field(default_factory=Allowance)
 
     @property
     def url(self) -> str:

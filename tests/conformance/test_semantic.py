@@ -1,4 +1,6 @@
-"""Semantic checks on requests built for them: full echo, defaults, template, identity, fresh ids."""
+"""Semantic checks on requests built for them: every check in each context the contract tells
+apart (a covering array of template, direction, kind, handler fields and key), fresh ids, and
+client identity."""
 
 from __future__ import annotations
 
@@ -6,91 +8,88 @@ from typing import Any
 
 import pytest
 
-from conformance.checks.semantic import HANDLER_FIELDS
+from conformance.checks.contexts import MAIN, OTHER, Context, context_body, contexts
+from conformance.checks.repeat import judge_repeatedly
 from conformance.checks.verdict import expect_campaign, fail
+from conformance.run.settings import collected_depth
 from conformance.wire.api import Api
 from conformance.wire.exchange import Exchange
 
 pytestmark = pytest.mark.semantic
 
+Probe = tuple[dict[str, Any], Exchange]
 
-def full_body(api: Api) -> dict:
-    """Every field of the table with a non-default value, so each echo is visible."""
-    body = {
-        "name": api.settings.name_prefix + "echo",
-        "description": "  echo test, spaces kept  ",
-        "maxConcurrentCalls": 7,
-        "direction": "inbound",
-        "kind": "agent_first",
-    }
-    values = {
-        "HandlerKind": ("ai", "terminal"),
-        "RoutingConfigId": (
-            "2f1c6a9e-7d3b-4c8e-9a1f-0b2c3d4e5f60",
-            "8a7b6c5d-4e3f-8a1b-bc2d-3e4f5a6b7c8d",
-        ),
-        "AssistantId": ("assistant-primary", "assistant-after-hours"),
-        "TerminalType": ("forward", "voicemail"),
-        "TerminalNumber": ("+15550100001", "+15550100002"),
-    }
-    for name in HANDLER_FIELDS:
-        side = 0 if name.startswith("primary") else 1
-        body[name] = values[name.removeprefix("primary").removeprefix("afterHours")][side]
-    return body
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """The covering array's rows at this run's depth, built at collection."""
+    if "ctx" in metafunc.fixturenames:
+        rows = contexts(collected_depth())
+        metafunc.parametrize("ctx", rows, ids=[c.id for c in rows])
+
+
+def _send(api: Api, ctx: Context, probe: list[Probe]) -> tuple[dict[str, Any], Exchange, str]:
+    """The context's request; a context whose input is not configured (TEMPLATE_ID,
+    OTHER_API_KEY) is sent without it, so the rest of the row is still covered."""
+    settings = api.settings
+    key = ctx.row["key"] if ctx.row["key"] != OTHER or settings.other_api_key else MAIN
+    body = context_body(ctx, settings.name_prefix, settings.template_id)
+    if probe:
+        # The preflight's template probe is this row's request: judged here, sent once.
+        body, exchange = probe.pop()
+        return body, exchange, key
+    return body, api.post(body, key=key), key
 
 
 @pytest.mark.rule("semantic.echo")
 @pytest.mark.cost(requests=1, campaigns=1)
-def test_every_field_is_echoed(api: Api) -> None:
-    body = full_body(api)
-    expect_campaign(api.post(body), body, api.memory, "API_KEY", rule="semantic.echo")
+def test_context(ctx: Context, api: Api, request: pytest.FixtureRequest) -> None:
+    made = request.getfixturevalue("template_probe") if ctx.is_preflight_probe else None
+    probe: list[Probe] = [made] if made is not None else []
 
+    def attempt() -> None:
+        body, exchange, key = _send(api, ctx, probe)
+        campaign = expect_campaign(exchange, body, api.memory, key, rule="semantic.echo")
+        api.memory.created_by_key.setdefault(key, (campaign, exchange))
 
-@pytest.mark.rule("semantic.echo")
-@pytest.mark.cost(requests=1, campaigns=1)
-def test_omitted_fields_take_their_defaults(api: Api) -> None:
-    body = {"name": api.settings.name_prefix + "defaults"}
-    expect_campaign(api.post(body), body, api.memory, "API_KEY", rule="semantic.echo")
+    judge_repeatedly(attempt, request.node.name, api.settings.depth, api.reruns)
 
 
 @pytest.mark.rule("semantic.id")
 @pytest.mark.cost(requests=2, campaigns=2)
-def test_same_body_twice_gives_two_campaigns(api: Api) -> None:
+def test_same_body_twice_gives_two_campaigns(api: Api, request: pytest.FixtureRequest) -> None:
     body = {"name": api.settings.name_prefix + "twice"}
-    first = expect_campaign(api.post(body), body, api.memory, "API_KEY", rule="semantic.id")
-    second_exchange = api.post(body)
-    second = expect_campaign(second_exchange, body, api.memory, "API_KEY", rule="semantic.id")
-    if first["id"] == second["id"]:
-        fail("semantic.id", f"two calls returned the same id {first['id']}", second_exchange)
 
+    def attempt() -> None:
+        first = expect_campaign(api.post(body), body, api.memory, MAIN, rule="semantic.id")
+        second_exchange = api.post(body)
+        second = expect_campaign(second_exchange, body, api.memory, MAIN, rule="semantic.id")
+        if first["id"] == second["id"]:
+            fail("semantic.id", f"two calls returned the same id {first['id']}", second_exchange)
 
-@pytest.mark.rule("semantic.template-name")
-@pytest.mark.cost(requests=1, campaigns=1)
-def test_template_campaign_names_its_template(
-    api: Api, template_probe: tuple[dict[str, Any], Exchange] | None
-) -> None:
-    if not api.settings.template_id:
-        pytest.skip("template checks need TEMPLATE_ID (a template of API_KEY's client)")
-    # The preflight's template probe, when it made one (it vets TEMPLATE_ID), is this case.
-    body = {"name": api.settings.name_prefix + "template", "templateId": api.settings.template_id}
-    body, exchange = template_probe or (body, api.post(body))
-    expect_campaign(exchange, body, api.memory, "API_KEY", rule="semantic.template-name")
+    judge_repeatedly(attempt, request.node.name, api.settings.depth, api.reruns)
 
 
 @pytest.mark.rule("semantic.client")
-@pytest.mark.cost(requests=2, campaigns=2)
-def test_clients_are_told_apart(api: Api) -> None:
+# Nothing of its own when the context rows ran: they created campaigns with both keys.
+@pytest.mark.cost(requests=0, campaigns=0)
+def test_clients_are_told_apart(api: Api, request: pytest.FixtureRequest) -> None:
     if not api.settings.other_api_key:
         pytest.skip("client-identity check needs OTHER_API_KEY (a key of another client)")
     body = {"name": api.settings.name_prefix + "client"}
-    mine = expect_campaign(api.post(body), body, api.memory, "API_KEY", rule="semantic.client")
-    other_exchange = api.post(body, key="OTHER_API_KEY")
-    theirs = expect_campaign(
-        other_exchange, body, api.memory, "OTHER_API_KEY", rule="semantic.client"
-    )
-    if mine["client"]["id"] == theirs["client"]["id"]:
-        fail(
-            "semantic.client",
-            f"both clients' campaigns carry client.id {mine['client']['id']}",
-            other_exchange,
-        )
+
+    def created(key: str) -> tuple[dict[str, Any], Exchange]:
+        if key in api.memory.created_by_key:
+            return api.memory.created_by_key[key]
+        exchange = api.post(body, key=key)
+        return expect_campaign(exchange, body, api.memory, key, rule="semantic.client"), exchange
+
+    def attempt() -> None:
+        (mine, _), (theirs, other_exchange) = created(MAIN), created(OTHER)
+        if mine["client"]["id"] == theirs["client"]["id"]:
+            fail(
+                "semantic.client",
+                f"both clients' campaigns carry client.id {mine['client']['id']}",
+                other_exchange,
+            )
+
+    judge_repeatedly(attempt, request.node.name, api.settings.depth, api.reruns)

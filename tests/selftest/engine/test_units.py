@@ -17,6 +17,7 @@ from conformance.checks.verdict import leaked_internals
 from conformance.contract import matrix
 from conformance.contract.document import request_schema
 from conformance.contract.matrix import MatrixCase, build_matrix, ecma_pattern
+from conformance.contract.shapes import SHAPES, shaped
 from conformance.run.settings import ConfigError, Settings
 from conformance.wire.redact import MASK, curl_line, redact, redact_headers
 from conformance.wire.semantics import same_json
@@ -161,12 +162,23 @@ def test_matrix_cases_break_exactly_one_field_and_fit_the_budget() -> None:
             assert case.broken is None and broken_fields(case.body) == set(), case.id
 
 
-def test_matrix_non_bmp_name_is_accepted_with_a_utf16_hint() -> None:
-    astral = find(
-        build_matrix(PREFIX), "name", lambda v: isinstance(v, str) and v and min(v) > "\uffff"
-    )
-    assert [(len(c.body["name"]), c.expect) for c in astral] == [(128, 201)]
-    assert "UTF-16" in astral[0].hint
+def test_matrix_has_every_value_shape_on_both_sides_of_the_name_limit() -> None:
+    cases = build_matrix(PREFIX)
+    for shape in SHAPES:
+        for n, want in ((255, 201), (256, 422)):
+            value = shaped(shape.key, PREFIX + "x", n)
+            found = [c for c in cases if c.body.get("name") == value]
+            assert [c.expect for c in found] == [want], (shape.key, n)
+            assert any(shape.label in note for note in found[0].notes), (shape.key, n)
+
+
+def test_matrix_non_bmp_name_is_accepted_alone_with_a_utf16_hint() -> None:
+    astral = find(build_matrix(PREFIX), "name", lambda v: isinstance(v, str) and "😀" in v)
+    assert [(len(c.body["name"]), c.expect, set(c.body)) for c in astral] == [
+        (255, 201, {"name"}),
+        (256, 422, {"name"}),
+    ]
+    assert "UTF-16" in astral[0].hint and "4-byte" in astral[0].hint
 
 
 def test_matrix_follows_the_document(monkeypatch: pytest.MonkeyPatch) -> None:

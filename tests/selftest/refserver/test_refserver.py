@@ -203,6 +203,11 @@ def test_list_defects() -> None:
         assert defect["rules"] and defect["description"]
         # One vocabulary: every defect names rules the suite knows (openapi/rules.yaml).
         assert set(defect["rules"]) <= set(rules()), defect
+        # The depth the mutation check runs it at; the nightly only for what a gate cannot see.
+        assert defect["depth"] in ("gate", "nightly"), defect
+        assert defect["depth"] == "gate" or defect["group"] == "conditional", defect
+    conditional = [d for d in catalogue if d["group"] == "conditional"]
+    assert {d["depth"] for d in conditional} == {"gate", "nightly"}
 
 
 def test_every_defect_is_wired() -> None:

@@ -215,6 +215,22 @@ def _utf8(port: int) -> None:
     assert lone.status == 201 and lone.json()["campaign"]["name"] == "\ud800"
 
 
+@check("template_direction_if_omitted")
+def _template_direction(port: int) -> None:
+    assert _campaign(port, {"name": "x", "templateId": TEMPLATE_A})["direction"] == "inbound"
+    sent = {"name": "x", "templateId": TEMPLATE_A, "direction": "outbound"}
+    assert _campaign(port, sent)["direction"] == "outbound"
+    assert _campaign(port, {"name": "x"})["direction"] == "outbound"  # no template: the default
+
+
+@check("unicode_escapes_upper_hex")
+def _upper_escapes(port: int) -> None:
+    name = "e\u0301 \u00e9 😀 \\u00e9"
+    reply = post(port, {"name": name})
+    assert b"\\u00E9" in reply.body and b"\\uD83D\\uDE00" in reply.body
+    assert reply.json()["campaign"]["name"] == name  # every code point kept
+
+
 _PORTS: dict[int, str] = {}
 
 

@@ -1,0 +1,99 @@
+"""Intermittence: a case judged more than once, so a finding says whether it reproduces.
+
+At the gate a failing case is sent again once (the re-run counts against the request budget
+like any request); at the nightly a chosen share of the cases is sent `NIGHTLY_RUNS` times
+whatever the first outcome. A rule that fails on every run is "reproduced (k of n)"; one that
+fails on some and holds on others is "intermittent (k of n)", shown with a failing exchange.
+The re-run is the same request built again by the check, never a re-run of a pytest item.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import TypeVar
+
+from conformance.run.findings import ConformanceFailure, Finding, NotTested
+
+T = TypeVar("T")
+
+NIGHTLY_RUNS = 4  # each repeated case at the nightly: the first run and three more
+NIGHTLY_SHARE = 2  # one case in NIGHTLY_SHARE is repeated (chosen by a stable hash of its id)
+
+
+@dataclass
+class Allowance:
+    """The re-runs of failures a run may still spend: one per broken rule (one case tells
+    reproduced from intermittent; a constant defect breaking forty cases must not double the
+    requests) and at most `left` in all, so the gate stays within its budget."""
+
+    left: int = 8
+    rules: set[str] = field(default_factory=set)
+
+    def take(self, failure: ConformanceFailure) -> bool:
+        new = {f.rule for f in failure.findings} - self.rules
+        if not new or self.left <= 0:
+            return False
+        self.rules |= new
+        self.left -= 1
+        return True
+
+
+def repeated_at_nightly(case_id: str) -> bool:
+    """The nightly's share, stable across runs and machines (not Python's salted hash)."""
+    return zlib.crc32(case_id.encode()) % NIGHTLY_SHARE == 0
+
+
+def planned_runs(case_id: str, depth: str) -> int:
+    """How many times a passing case is sent: what the plan counts."""
+    return NIGHTLY_RUNS if depth == "nightly" and repeated_at_nightly(case_id) else 1
+
+
+def label(failed: int, runs: int) -> str:
+    if runs < 2:
+        return ""
+    kind = "reproduced" if failed == runs else "intermittent"
+    return f"{kind} ({failed} of {runs})"
+
+
+def judge_repeatedly(
+    attempt: Callable[[], T], case_id: str, depth: str, allowance: Allowance | None = None
+) -> T:
+    """Run `attempt` (build the request, send it, judge the answer) and label its findings.
+
+    `attempt` raises ConformanceFailure when a rule is broken. A failure is re-run once when
+    the allowance admits it (a rule not re-run yet); the nightly runs its share `NIGHTLY_RUNS`
+    times whatever happens. A budget stop during a re-run ends the repeats: the findings so
+    far are reported, labelled by the runs that happened (unlabelled after one run).
+    """
+    runs = planned_runs(case_id, depth)
+    failures: list[ConformanceFailure] = []
+    results: list[T] = []
+    done = 0
+    allowance = allowance if allowance is not None else Allowance()
+    while done < runs or (done == 1 and failures and allowance.take(failures[0])):
+        try:
+            results.append(attempt())
+        except ConformanceFailure as failure:
+            failures.append(failure)
+        except NotTested:
+            if done == 0:
+                raise
+            break
+        done += 1
+    if not failures:
+        return results[0]
+    raise ConformanceFailure(_labelled(failures, done))
+
+
+def _labelled(failures: list[ConformanceFailure], runs: int) -> list[Finding]:
+    """The first finding of each broken rule (its failing exchange), with its rate."""
+    first: dict[str, Finding] = {}
+    count: dict[str, int] = {}
+    for failure in failures:
+        for rule in dict.fromkeys(f.rule for f in failure.findings):
+            count[rule] = count.get(rule, 0) + 1
+        for finding in failure.findings:
+            first.setdefault(finding.rule, finding)
+    return [replace(f, repeat=label(count[rule], runs)) for rule, f in first.items()]
