@@ -16,7 +16,7 @@ export REPORTS_DIR
 # The target. Without BASE_URL the embedded reference server runs on a free loopback port.
 export BASE_URL API_KEY TEMPLATE_ID FORBIDDEN_API_KEY OTHER_API_KEY RATE_LIMIT RATE_WINDOW
 # Budgets and generation.
-export MAX_REQUESTS MAX_TIME REQUEST_TIMEOUT TRANSPORT_RETRIES MAX_BODY SEED EXAMPLES DERANDOMIZE DEPTH
+export MAX_REQUESTS MAX_CAMPAIGNS MAX_TIME REQUEST_TIMEOUT TRANSPORT_RETRIES MAX_BODY SEED EXAMPLES DERANDOMIZE DEPTH
 
 # pytest caches its assertion-rewritten modules (Schemathesis's, hundreds of them) as bytecode;
 # without the cache every run recompiles them, about a second each time.
@@ -43,7 +43,7 @@ help:
 	@echo "make lint | bench | mutation | clean"
 	@echo "make lock       recompile the hashed lock files from pyproject.toml (UPGRADE=1: newest allowed)"
 	@echo "variables: BASE_URL API_KEY TEMPLATE_ID FORBIDDEN_API_KEY OTHER_API_KEY RATE_LIMIT RATE_WINDOW"
-	@echo "           MAX_REQUESTS MAX_TIME REQUEST_TIMEOUT TRANSPORT_RETRIES MAX_BODY SEED EXAMPLES"
+	@echo "           MAX_REQUESTS MAX_CAMPAIGNS MAX_TIME REQUEST_TIMEOUT TRANSPORT_RETRIES MAX_BODY SEED EXAMPLES"
 	@echo "           DERANDOMIZE DEPTH BASELINE REPORTS_DIR (see README)"
 
 # The venv holds exactly the lock's pins, each checked against its sha256; then the project

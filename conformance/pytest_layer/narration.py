@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from conformance.pytest_layer.cost import describe, estimate
+from conformance.pytest_layer.cost import describe, estimate, findings_bound, upper_bound
 from conformance.run.preflight import optional_checks
 from conformance.run.settings import Settings
 from conformance.wire.ledger import Ledger
@@ -29,8 +29,9 @@ def say(config: pytest.Config, *lines: str) -> None:
             reporter.write_line(line)
 
 
-def announce(config: pytest.Config, settings: Settings, items: list[pytest.Item]) -> None:
-    """The start: what is tested, at what pace, with which optional checks, at what cost."""
+def announce(config: pytest.Config, settings: Settings, items: list[pytest.Item]) -> int:
+    """The start: what is tested, at what pace, with which optional checks, at what cost;
+    returns the plan's bound on requests (findings included)."""
     target = settings.target_label
     pace = (
         f"paced at RATE_LIMIT={settings.rate_limit}/min"
@@ -42,8 +43,9 @@ def announce(config: pytest.Config, settings: Settings, items: list[pytest.Item]
         f"conformance: target {target}, {pace}, depth {settings.depth}, seed {settings.seed}",
         "optional: " + "; ".join(optional_checks(settings)),
         "planned cost (at most, before throttling):",
-        *describe(estimate(items, settings), settings),
+        *describe(estimate(items, settings), settings, findings_bound(items, settings)),
     )
+    return upper_bound(items, settings)
 
 
 def progress(config: pytest.Config, ledger: Ledger) -> Callable[[], None]:

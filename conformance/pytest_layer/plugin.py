@@ -20,7 +20,7 @@ import pytest
 from conformance.checks.catalogue import NamedRule, named_by_baseline, named_by_checks, unknown
 from conformance.checks.semantic import RunMemory
 from conformance.pytest_layer.classify import DECLARED, SUBFAILED, classify
-from conformance.pytest_layer.cost import describe, estimate
+from conformance.pytest_layer.cost import describe, estimate, findings_bound
 from conformance.pytest_layer.narration import announce, progress
 from conformance.reports import model as m
 from conformance.reports.build import terminal_summary, write_reports
@@ -85,7 +85,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     except ConfigError:
         return
     print("planned cost per part (requests and campaigns at most, before throttling):")
-    print("\n".join(describe(estimate(items, settings), settings)))
+    print("\n".join(describe(estimate(items, settings), settings, findings_bound(items, settings))))
 
 
 def _stop(ctx: RunContext, message: str, status: int) -> None:
@@ -130,7 +130,7 @@ def target(pytestconfig: pytest.Config) -> Settings:
         _stop(ctx, f"preflight: {exc}", outcomes.NOT_TESTED)
     except (PreflightError, TransportFault, NotTested) as exc:
         _stop(ctx, f"preflight: {exc}", outcomes.SETUP_ERROR)
-    announce(pytestconfig, settings, pytestconfig.stash[ITEMS])
+    ctx.planned_at_most = announce(pytestconfig, settings, pytestconfig.stash[ITEMS])
     return settings
 
 
@@ -274,7 +274,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         target=settings.target_label,
         started=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ctx.started)),
         seconds=round(time.time() - ctx.started, 1),
-        budget=m.Budget(settings.max_requests, settings.max_time),
+        budget=m.Budget(
+            settings.max_requests, settings.max_time, settings.max_campaigns, ctx.planned_at_most
+        ),
         exit_status=status,
         exit_meaning=outcomes.EXIT_MEANING.get(status, "see pytest's exit codes"),
         setup_error=ctx.setup_error or None,

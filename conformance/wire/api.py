@@ -10,6 +10,7 @@ from typing import Any
 from conformance.checks.repeat import Allowance
 from conformance.checks.semantic import RunMemory
 from conformance.contract.document import target_operation
+from conformance.run.findings import CampaignBudgetSpent
 from conformance.run.settings import KEY_VARIABLES, Settings
 from conformance.wire.exchange import Exchange
 from conformance.wire.session import GuardedSession
@@ -30,6 +31,18 @@ class Api:
     @property
     def url(self) -> str:
         return self.base_url + target_operation().path
+
+    def campaigns_left(self) -> int:
+        """What the campaign budget (MAX_CAMPAIGNS) has left."""
+        return max(0, self.settings.max_campaigns - self.session.ledger.campaigns)
+
+    def spend_campaign(self) -> None:
+        """Before a request that may create a campaign: refused once the budget is spent."""
+        if self.campaigns_left() <= 0:
+            raise CampaignBudgetSpent(
+                f"campaign budget MAX_CAMPAIGNS={self.settings.max_campaigns} spent: "
+                "a case that would create one more is not sent"
+            )
 
     def key(self, label: str) -> str | None:
         """The key behind a variable name, e.g. 'OTHER_API_KEY' (None when not configured)."""
@@ -58,9 +71,13 @@ class Api:
         api_key: str | None = None,
         raw: bytes | None = None,
         content_type: str | None = "application/json",
+        creates: bool = False,
     ) -> Exchange:
         """Send to the operation. `key` names a configured key (None: no key header);
-        `api_key` sends a literal key instead; `raw` sends bytes as they are."""
+        `api_key` sends a literal key instead; `raw` sends bytes as they are; `creates`: the
+        case expects a campaign, so it draws on the campaign budget."""
+        if creates:
+            self.spend_campaign()
         headers = {"Accept": "application/json"}
         secret = api_key if api_key is not None else (self.key(key) if key else None)
         if secret is not None:

@@ -32,6 +32,11 @@ class Ledger:
     exchanges: list[Exchange] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
 
+    @property
+    def campaigns(self) -> int:
+        """Campaigns the run created, counting every POST that may have created one."""
+        return len(self.created) + len(self.maybe_created)
+
     def begin(self, test: str) -> None:
         """A new test starts: its requests count against it from here."""
         self.current_test = test

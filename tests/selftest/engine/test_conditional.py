@@ -41,9 +41,9 @@ def test_covering_array_keeps_seeds_and_never_builds_a_forbidden_row() -> None:
 
 def test_gate_contexts_are_pairwise_and_the_nightly_walks_more() -> None:
     gate, nightly = contexts("gate"), contexts("nightly")
-    assert len(gate) <= 6 < len(nightly)
+    assert len(gate) <= 6 < len(nightly) <= 10  # each row is a campaign: the budget is 50
     rows = [c.row for c in nightly]
-    assert uncovered_tuples(rows, NIGHTLY_FACTORS, 3, tenancy_allows) == []
+    assert uncovered_tuples(rows, NIGHTLY_FACTORS, 2, tenancy_allows) == []
     assert len({c.id for c in gate}) == len(gate)
 
 
