@@ -27,6 +27,6 @@ def reference_server(keys: EmbeddedKeys, defect: str | None = None) -> AbstractC
 
 def run_suite(reports: Path, *args: str, **env_vars: str) -> ChildRun:
     """The suite with the given variables (BASE_URL, API_KEY, ...) and reports in `reports`."""
-    env = child_env(SEED="7", DERANDOMIZE="1", **env_vars)
+    env = child_env(**{"SEED": "7", "DERANDOMIZE": "1", **env_vars})
     html = (f"--junitxml={reports / 'junit.xml'}", f"--html={reports / 'report.html'}")
     return run_suite_child(reports, *html, "--self-contained-html", *args, env=env)
