@@ -67,9 +67,10 @@ $(NODE_STAMP): package.json
 test: $(STAMP)
 	@$(PY) -m pytest tests/conformance $(PYTEST_REPORTS); $(SUITE_STATUS)
 
+# The selftests and the mutation check side by side (SERIAL=1: one after the other); the time
+# of each phase is printed at the end and kept in reports/selftest-times.json.
 selftest: $(STAMP)
-	$(PY) -m pytest tests/selftest
-	$(PY) -m tooling.mutation
+	$(PY) -m tooling.selftest $(if $(SERIAL),--serial)
 
 mutation: $(STAMP)
 	$(PY) -m tooling.mutation
