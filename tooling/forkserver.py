@@ -12,6 +12,7 @@ is (`tooling.childrun.spawn`), so stopping its group stops the servers it starte
 ends the server once its children have exited.
 
 Run: python -m tooling.forkserver  (started by `tooling.childrun.ForkServer`)
+     python -m tooling.forkserver --write-preload  (regenerate tooling/preload.txt)
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import os
 import select
 import signal
 import sys
+from pathlib import Path
 from typing import IO, Any
 
 # What every run imports; loaded once here, shared copy-on-write by every child. The suite's
@@ -42,16 +44,24 @@ PRELOAD = (
     "harness.embedded",
     "pytest_html",
 )
+# Every other module a run of the suite imports (Schemathesis imports most of itself lazily,
+# while generating cases), written by `--write-preload` from a real run; a name that no longer
+# imports is skipped. The suite's own plugins, conftest and tests are never in it.
+PRELOAD_FILE = Path(__file__).with_name("preload.txt")
+NEVER_PRELOAD = ("tests", "conftest", "harness.plugin", "conformance.pytest_layer.plugin", "__")
 
 
 def preload() -> None:
     import importlib
 
-    for name in PRELOAD:
+    listed = PRELOAD_FILE.read_text(encoding="utf-8").split() if PRELOAD_FILE.exists() else []
+    for name in (*PRELOAD, *listed):
+        if name.startswith(NEVER_PRELOAD):
+            continue
         try:
             importlib.import_module(name)
-        except ImportError:
-            continue  # an optional plugin missing: the child imports what it needs
+        except Exception:  # a module that no longer imports: the child imports what it needs
+            continue
     # The contract, read once (each reader caches its immutable result): every child starts
     # with the document, the rules and the probe tables parsed.
     from conformance.contract.cases import probes
@@ -61,6 +71,25 @@ def preload() -> None:
     target_operation()
     rules()
     probes()
+
+
+def write_preload() -> int:
+    """Run the suite once in this process, after the fixed preload, and list what it imported."""
+    import contextlib
+    import io
+    import tempfile
+
+    import pytest
+
+    preload()
+    before = set(sys.modules)
+    with tempfile.TemporaryDirectory() as reports, contextlib.redirect_stdout(io.StringIO()):
+        os.environ["REPORTS_DIR"] = reports
+        pytest.main(["tests/conformance", "-q", "-p", "no:cacheprovider"])
+    names = sorted(n for n in set(sys.modules) - before if not n.startswith(NEVER_PRELOAD))
+    PRELOAD_FILE.write_text("\n".join(names) + "\n", encoding="utf-8")
+    print(f"{len(names)} modules written to {PRELOAD_FILE}")
+    return 0
 
 
 def child(request: dict[str, Any], proto: int) -> None:
@@ -142,4 +171,4 @@ def serve() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(serve())
+    sys.exit(write_preload() if sys.argv[1:] == ["--write-preload"] else serve())
