@@ -101,8 +101,11 @@ nightly: $(STAMP)
 	@SEED=$${SEED:-$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}; echo "nightly seed $$SEED"; \
 		SEED=$$SEED DEPTH=nightly $(PY) -m pytest tests/conformance $(PYTEST_REPORTS); $(SUITE_STATUS)
 
+# The bench, then the measured figures of the paced gate against a rate-limited outside server
+# (fixed and sliding windows, about 3 minutes each) and make selftest's last phase times.
 bench: $(STAMP)
 	$(PY) -m tooling.bench
+	$(PY) -m tooling.bench_paced
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .hypothesis
