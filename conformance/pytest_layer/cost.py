@@ -82,9 +82,11 @@ def estimate(items: Iterable[pytest.Item], settings: Settings) -> dict[str, tupl
             sent = 0
         r, c = parts.get("test_contract", (0, 0))
         parts["test_contract"] = (r + sent, c + min(sent, max(left, 0)))
-    if settings.rate_limit and "test_rate_limit" in parts:
+    if settings.rate_limit and not settings.pace_interval and "test_rate_limit" in parts:
+        # Unpaced, the check sends its own burst of N+1; paced, the run's first window is the
+        # burst of N and the check sends N+1 and two probes (checks/ratewindow.py).
         r, c = parts["test_rate_limit"]
-        parts["test_rate_limit"] = (r + settings.rate_limit, c)  # the burst of N+1
+        parts["test_rate_limit"] = (r + settings.rate_limit, c)
     return parts
 
 
@@ -102,7 +104,9 @@ class FindingsCost:
 
     reruns: int  # a failing case sent again (checks/repeat.py, the run's Allowance)
     replays: int  # a failing property phase replayed once (no shrinking)
-    rate_limit: int  # a second burst, or a second throttling for the order probe
+    # No proof from the first window: a quiet window and a burst, a second burst when a window
+    # ended during it, and a second throttling for the order probe.
+    rate_limit: int
 
     @property
     def total(self) -> int:
@@ -118,7 +122,7 @@ def findings_bound(items: Iterable[pytest.Item], settings: Settings) -> Findings
     return FindingsCost(
         reruns=Allowance().left + TWO_REQUEST_CHECKS,
         replays=replays,
-        rate_limit=2 * (settings.rate_limit + 1) if limited and settings.rate_limit else 0,
+        rate_limit=3 * (settings.rate_limit + 1) if limited and settings.rate_limit else 0,
     )
 
 
@@ -136,9 +140,12 @@ def describe(
     campaigns = sum(c for _, c in parts.values())
     rate = settings.rate_limit or 60
     lines = [f"  {name:<18} {r:>5} requests {c:>4} campaigns" for name, (r, c) in parts.items()]
+    # Paced per key, a window's share back to back: the floor is the windows the busiest key
+    # needs (every request on one key, at most), not one request a second.
+    windows = max(0, -(-requests // rate) - 1)
     lines.append(
         f"  {'total':<18} {requests:>5} requests {campaigns:>4} campaigns; "
-        f"at {rate}/min the pace alone takes about {requests * 60 / rate:.0f} s"
+        f"at {rate}/min the pace alone takes at most about {windows * settings.rate_window:.0f} s"
     )
     lines.append(
         f"  campaign budget MAX_CAMPAIGNS={settings.max_campaigns}: the positive property cases "

@@ -18,6 +18,7 @@ import pluggy
 import pytest
 
 from conformance.checks.catalogue import NamedRule, named_by_baseline, named_by_checks, unknown
+from conformance.checks.ratewindow import arm
 from conformance.checks.semantic import RunMemory
 from conformance.pytest_layer.classify import DECLARED, SUBFAILED, classify
 from conformance.pytest_layer.cost import describe, estimate, findings_bound
@@ -131,6 +132,8 @@ def target(pytestconfig: pytest.Config) -> Settings:
     except (PreflightError, TransportFault, NotTested) as exc:
         _stop(ctx, f"preflight: {exc}", outcomes.SETUP_ERROR)
     ctx.planned_at_most = announce(pytestconfig, settings, pytestconfig.stash[ITEMS])
+    if any(item.get_closest_marker("rate_limit") for item in pytestconfig.stash[ITEMS]):
+        arm(api)  # the rate-limit proof from the first window of a paced target
     return settings
 
 

@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from conformance.checks.ratewindow import WindowProof
 from conformance.checks.repeat import Allowance
 from conformance.checks.semantic import RunMemory
 from conformance.contract.document import target_operation
@@ -27,6 +28,8 @@ class Api:
     memory: RunMemory = field(default_factory=RunMemory)
     # The re-runs of failing cases this run may still spend (checks/repeat.py).
     reruns: Allowance = field(default_factory=Allowance)
+    # The rate-limit proof from the main key's first window (checks/ratewindow.py).
+    rate_proof: WindowProof | None = None
 
     @property
     def url(self) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.client
 import json
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -34,12 +35,14 @@ class Counting(BaseHTTPRequestHandler):
         server = self.server
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         server.seen.append((self.command, self.path))  # type: ignore[attr-defined]
+        key = self.headers.get("x-api-key")
         upstream = http.client.HTTPConnection(*server.upstream, timeout=30)  # type: ignore[attr-defined]
         headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
         upstream.request(self.command, self.path, body=body, headers=headers)
         reply = upstream.getresponse()
         data = reply.read()
         server.statuses.append(reply.status)  # type: ignore[attr-defined]
+        server.log.append((time.monotonic(), key, reply.status))  # type: ignore[attr-defined]
         self.send_response(reply.status)
         for name, value in reply.getheaders():
             if name.lower() not in HOP_BY_HOP:
@@ -64,6 +67,7 @@ def proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[ThreadingHTTPServer]:
         server = ThreadingHTTPServer(("127.0.0.1", 0), Counting)
         server.seen = []  # type: ignore[attr-defined]
         server.statuses = []  # type: ignore[attr-defined]
+        server.log = []  # type: ignore[attr-defined]
         server.upstream = (parts.hostname, parts.port)  # type: ignore[attr-defined]
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
