@@ -102,7 +102,7 @@ nightly: $(STAMP)
 		SEED=$$SEED DEPTH=nightly $(PY) -m pytest tests/conformance $(PYTEST_REPORTS); $(SUITE_STATUS)
 
 # The bench, then the measured figures of the paced gate against a rate-limited outside server
-# (fixed and sliding windows, about 3 minutes each) and make selftest's last phase times.
+# (fixed and sliding windows, one to three minutes each) and make selftest's last phase times.
 bench: $(STAMP)
 	$(PY) -m tooling.bench
 	$(PY) -m tooling.bench_paced

@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     out = reports / "bench-paced"
     runs = []
     for window in args.windows.split(","):
-        print(f"paced gate, {window} window, RATE_LIMIT={RATE}: about 3 minutes", flush=True)
+        print(f"paced gate, {window} window, RATE_LIMIT={RATE}: one to three minutes", flush=True)
         runs.append(paced_gate(window, out, args.timeout))
         print(json.dumps(runs[-1]), flush=True)
     selftest = selftest_times(reports)
