@@ -35,7 +35,7 @@ NEED_TARGET = if [ -n "$$CI" ] && [ -z "$$BASE_URL" ]; then echo "$@: BASE_URL i
 
 help:
 	@echo "make test       the conformance suite (embedded reference server unless BASE_URL is set)"
-	@echo "make selftest   the project's own tests, then the mutation check (defects and variants)"
+	@echo "make selftest   the project's own tests and the mutation check side by side (SERIAL=1: in turn)"
 	@echo "make gate       pre-release gate: fixed seed, derandomized, lean (<= 150 requests)"
 	@echo "make nightly    deep exploration: random seed (printed), DEPTH=nightly, <= 1000 requests"
 	@echo "make plan       the requests and campaigns each part will spend; sends nothing"
