@@ -140,16 +140,24 @@ def _shown(wanted: set[int]) -> str:
     return " or ".join(str(s) for s in sorted(wanted))
 
 
-def expect_error_path(exchange: Exchange, field: str, rule: str) -> None:
-    """A 422 for a body with one broken field lists an error whose path starts with that field."""
-    exchange.judge("validation.errors")
+@check("validation.errors")
+def error_path_problems(exchange: Exchange, field: str) -> list[str]:
+    """validation.errors: a 422 for a body with one broken field lists an error whose `path`
+    starts with that field."""
     body = exchange.json() or {}
     errors = body.get("errors") if isinstance(body, dict) else None
     paths = [e.get("path") for e in errors or [] if isinstance(e, dict)]
-    if not any(isinstance(p, list) and p and p[0] == field for p in paths):
-        fail(
-            "validation.errors", f"no error path starts with {field!r}; paths: {paths!r}", exchange
-        )
+    if any(isinstance(p, list) and p and p[0] == field for p in paths):
+        return []
+    return [f"no error path starts with {field!r}; paths: {paths!r}"]
+
+
+def expect_error_path(exchange: Exchange, field: str, rule: str) -> None:
+    """The error paths of a 422 for a body with one broken field (`rule` is the case's own)."""
+    exchange.judge(error_path_problems.rule)
+    problems = error_path_problems(exchange, field)
+    if problems:
+        fail(error_path_problems.rule, problems, exchange)
 
 
 def semantic_findings(
@@ -190,3 +198,5 @@ def expect_campaign(
 
 # The response checks every status verdict applies (the semantic ones apply to every 201).
 RESPONSE_CHECKS = (leaked_internals, error_code_problems, conformance_problems)
+# The check of a 422's error paths, for a body with one broken field.
+ERROR_CHECKS = (error_path_problems,)
