@@ -263,6 +263,9 @@ def _record(ctx: RunContext, item: pytest.Item, result: TestResult | None, call:
     if result is None:
         return
     ctx.results.append(result)
+    for finding in result.findings:
+        if finding.exchange is not None:  # named in exchanges.har on the exchange itself
+            finding.exchange.broken.add(finding.rule)
     # JUnit properties per test case (JUnit reads them from the item at teardown).
     item.user_properties.append(("rules", ",".join(result.declared)))
     item.user_properties.append(("outcome", result.kind.value))

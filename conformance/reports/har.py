@@ -1,6 +1,6 @@
 """exchanges.har: every exchange of the run, in order, as HAR 1.2 (browser developer tools and
 HAR viewers open it), each entry naming the test that sent it (`_test`) and the rules judged on
-it (`_rules`). Entries are streamed to disk as each test ends, so a nightly of a thousand
+it (`_rules`), those found broken on it among them (`_broken`). Entries are streamed to disk as each test ends, so a nightly of a thousand
 requests holds no more than one test's exchanges; every form of every key is masked, in the
 URL, the headers and the bodies, and a body is kept to `BODY_LIMIT` bytes."""
 
@@ -100,7 +100,8 @@ def entry(exchange: Exchange, sent_at: float, secrets: list[str]) -> dict[str, A
         "cache": {},
         "timings": {"send": 0, "wait": millis, "receive": 0},
         "_test": exchange.test,
-        "_rules": sorted(exchange.judged),
+        "_rules": sorted(exchange.judged | exchange.broken),
+        "_broken": sorted(exchange.broken),
     }
 
 
