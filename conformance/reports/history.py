@@ -103,7 +103,12 @@ class RunRecord:
 
 
 class HistoryUnavailable(Exception):
-    """The history could not be used; the message is the run's one warning line."""
+    """The history could not be used; the message is the run's one warning line. `moved`: the
+    file was moved aside, so a fresh one can be started at the same path."""
+
+    def __init__(self, message: str, moved: bool = False) -> None:
+        super().__init__(message)
+        self.moved = moved
 
 
 def resolve(env: Mapping[str, str], reports_dir: Path) -> tuple[Path | None, int]:
@@ -131,16 +136,16 @@ def _aside(path: Path, why: str) -> HistoryUnavailable:
         if side.exists():
             side.rename(target.with_name(target.name + suffix))
     return HistoryUnavailable(
-        f"history {path} is {why}: moved aside to {target}; a new history starts"
+        f"history {path} is {why}: moved aside to {target}; a new history starts", moved=True
     )
 
 
-def connect(path: Path) -> sqlite3.Connection:
+def connect(path: Path, busy_s: float = BUSY_TIMEOUT_S) -> sqlite3.Connection:
     """The history, opened and migrated; HistoryUnavailable when it cannot be used."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    conn = sqlite3.connect(path, timeout=busy_s, isolation_level=None)
     try:
-        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        conn.execute(f"PRAGMA busy_timeout = {int(busy_s * 1000)}")
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("BEGIN IMMEDIATE")
@@ -168,7 +173,7 @@ def connect(path: Path) -> sqlite3.Connection:
         conn.close()
         if "locked" in str(exc) or "busy" in str(exc):
             raise HistoryUnavailable(
-                f"history {path} stayed locked for {BUSY_TIMEOUT_S:.0f} s: this run not recorded"
+                f"history {path} stayed locked for {busy_s:g} s: this run not recorded"
             ) from exc
         raise _aside(path, "corrupt") from exc
     except sqlite3.DatabaseError as exc:
@@ -225,10 +230,12 @@ def _prune(conn: sqlite3.Connection, target: str, keep: int) -> None:
     )
 
 
-def remember(path: Path, rec: RunRecord, keep: int) -> m.History:
+def remember(
+    path: Path, rec: RunRecord, keep: int, busy_s: float = BUSY_TIMEOUT_S
+) -> m.History:
     """Record the run and compare it with the earlier runs of its target and contract, all in
     one transaction; HistoryUnavailable (the warning line) when the file cannot be used."""
-    conn = connect(path)
+    conn = connect(path, busy_s)
     try:
         conn.execute("BEGIN IMMEDIATE")
         past = _past(conn, rec.target, rec.contract_sha256, CHART_RUNS - 1)

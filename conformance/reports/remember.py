@@ -68,9 +68,20 @@ def attach(
         )
         return replace(report, history=history.remember(path, record, keep)), None
     except history.HistoryUnavailable as exc:
-        return report, redact(f"warning: {exc}", secrets)
+        warning = redact(f"warning: {exc}", secrets)
+        if not exc.moved:
+            return report, warning
     except Exception as exc:  # the history is a report; it must never decide the run
-        return report, redact(
-            f"warning: history {path} not used ({type(exc).__name__}: {exc}); the verdict stands",
-            secrets,
-        )
+        return report, _unexpected(path, exc, secrets)
+    # The unusable file is aside (and named in the warning): this run starts a new history.
+    try:
+        return replace(report, history=history.remember(path, record, keep)), warning
+    except Exception as exc:
+        return report, warning + "; " + _unexpected(path, exc, secrets)
+
+
+def _unexpected(path: Path, exc: Exception, secrets: list[str]) -> str:
+    return redact(
+        f"warning: history {path} not used ({type(exc).__name__}: {exc}); the verdict stands",
+        secrets,
+    )
