@@ -27,7 +27,7 @@ def history_report() -> object:
     runs = tuple(
         RunPoint(
             f"20261{101 + n:04d}T031700ab{n:02d}",
-            f"2026-11-{n % 28 + 1:02d}T03:17:00Z",
+            f"2026-11-{n + 1:02d}T03:17:00Z",
             1 if n % 3 else 0,
             n % 4,
             2 if n % 5 == 0 else 0,
