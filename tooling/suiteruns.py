@@ -62,7 +62,10 @@ def run_job(job: Job, reports: Path, seed: int, *args: str) -> Result:
     slug = "clean" if job.name == CLEAN else job.name
     out = reports / job.stack / slug
     out.mkdir(parents=True, exist_ok=True)
-    env = child_env(REPORTS_DIR=str(out), SEED=str(seed), DERANDOMIZE="1", PYTHONHASHSEED="0")
+    # A planted defect's run is no run of a target: it stays out of any history.
+    env = child_env(
+        REPORTS_DIR=str(out), SEED=str(seed), DERANDOMIZE="1", PYTHONHASHSEED="0", HISTORY_DB="off"
+    )
     env["REFSERVER_STACK"] = job.stack
     if job.kind == "defect":
         env["REFSERVER_DEFECT"] = job.name
