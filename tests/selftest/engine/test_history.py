@@ -1,7 +1,8 @@
 """Done-when for the run history: the suite against the embedded server, a planted defect
 switched on and off across a scripted sequence of runs sharing one HISTORY_DB; each report
 carries the labels new, persisting, fixed and flaky; HISTORY_KEEP prunes; a corrupt file is
-moved aside without touching the verdict; and every run's exchanges.har is HAR 1.2."""
+moved aside without touching the verdict; two runs at once are both recorded; and every run's
+exchanges.har is HAR 1.2."""
 
 from __future__ import annotations
 
@@ -95,3 +96,18 @@ def test_a_corrupt_history_changes_nothing_but_a_warning(tmp_path: Path) -> None
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM runs").fetchone()[0] == 1
     conn.close()
+
+
+def test_two_runs_at_once_are_both_recorded(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    db = tmp_path / "history.sqlite"
+    with ThreadPoolExecutor(2) as pool:
+        runs = list(pool.map(lambda n: _run(tmp_path, n, db, DEFECT if n else ""), (0, 1)))
+    assert [r.code for r in runs] == [0, 1]
+    assert not any("warning: history" in r.output for r in runs)
+    with sqlite3.connect(db) as conn:
+        recorded = {r for (r,) in conn.execute("SELECT run_id FROM runs")}
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()
+    assert recorded == {r.conformance().run.run_id for r in runs}
