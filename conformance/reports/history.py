@@ -170,13 +170,14 @@ def connect(path: Path, busy_s: float = BUSY_TIMEOUT_S) -> sqlite3.Connection:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         conn.execute("COMMIT")
     except sqlite3.OperationalError as exc:
+        # Locked, read-only, unopenable: the file may be sound, so it stays where it is.
         conn.close()
         if "locked" in str(exc) or "busy" in str(exc):
             raise HistoryUnavailable(
                 f"history {path} stayed locked for {busy_s:g} s: this run not recorded"
             ) from exc
-        raise _aside(path, "corrupt") from exc
-    except sqlite3.DatabaseError as exc:
+        raise HistoryUnavailable(f"history {path}: {exc}: this run not recorded") from exc
+    except sqlite3.DatabaseError as exc:  # not a database, or a malformed one
         conn.close()
         raise _aside(path, "corrupt") from exc
     return conn
@@ -194,6 +195,26 @@ def _past(conn: sqlite3.Connection, target: str, contract: str, limit: int) -> l
         verdicts = dict(conn.execute("SELECT rule, verdict FROM rules WHERE run = ?", (row[0],)))
         past.append(Past(m.RunPoint(*row[1:]), verdicts))
     return past
+
+
+def _streaks(
+    conn: sqlite3.Connection, target: str, contract: str, rules: list[str]
+) -> dict[str, tuple[str, int]]:
+    """Per rule, (the start of the earliest, how many) of the earlier runs in a row, up to the
+    last one, that broke it: a persisting rule's age beyond the charts' window."""
+    out = {}
+    for rule in rules:
+        rows = conn.execute(
+            "SELECT started FROM runs AS r WHERE target = ? AND contract_sha256 = ? AND "
+            "(started, id) > (SELECT coalesce(max(started), ''), coalesce(max(id), 0) FROM ("
+            "  SELECT started, id FROM runs AS q WHERE target = ? AND contract_sha256 = ? AND"
+            "  NOT EXISTS (SELECT 1 FROM rules WHERE run = q.id AND rule = ? AND verdict = 'failed')"
+            "  ORDER BY started DESC, id DESC LIMIT 1)) ORDER BY started, id",
+            (target, contract, target, contract, rule),
+        ).fetchall()
+        if rows:
+            out[rule] = (rows[0][0], len(rows))
+    return out
 
 
 def _insert(conn: sqlite3.Connection, rec: RunRecord) -> None:
@@ -239,6 +260,8 @@ def remember(
     try:
         conn.execute("BEGIN IMMEDIATE")
         past = _past(conn, rec.target, rec.contract_sha256, CHART_RUNS - 1)
+        broken = [r.rule for r in rec.report.broken]
+        streaks = _streaks(conn, rec.target, rec.contract_sha256, broken)
         _insert(conn, rec)
         _prune(conn, rec.target, keep)
         conn.execute("COMMIT")
@@ -249,7 +272,9 @@ def remember(
         raise _aside(path, "corrupt") from exc
     finally:
         conn.close()
-    return compare(str(path), past, rec.report, rec.latency.p50_ms, rec.latency.p95_ms)
+    return compare(
+        str(path), past, rec.report, rec.latency.p50_ms, rec.latency.p95_ms, streaks
+    )
 
 
 def runs(path: Path, target: str, limit: int) -> list[Past]:

@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from tests.selftest.suite_runner import ROOT
 
 SVG = "{http://www.w3.org/2000/svg}"
 RULES = ("semantic.empty", "semantic.echo", "request.name")
+DAY0 = date(2026, 10, 31)  # run n starts on the nth of November, and on into December
 
 
 def report(n: int, broken: tuple[str, ...] = (), not_tested: tuple[str, ...] = ()) -> Report:
@@ -35,7 +37,7 @@ def report(n: int, broken: tuple[str, ...] = (), not_tested: tuple[str, ...] = (
         rows.append(row)
     return sample(
         {
-            "run": {"run_id": f"run{n:04d}", "started": f"2026-11-{n:02d}T03:17:00Z"},
+            "run": {"run_id": f"run{n:04d}", "started": f"{DAY0 + timedelta(days=n)}T03:17:00Z"},
             "verdicts": {
                 "failed": len(broken),
                 "not_tested": len(not_tested),
@@ -71,6 +73,15 @@ def test_a_scripted_sequence_is_labelled(tmp_path: Path) -> None:
     # Another target's runs are another history.
     other = history.remember(db, record(6, "semantic.empty", target="https://prod.example"), 365)
     assert other.previous_run is None
+
+
+def test_a_persisting_rule_is_counted_beyond_the_charts_window(tmp_path: Path) -> None:
+    db = tmp_path / "h.sqlite"
+    for n in range(1, 36):
+        seen = history.remember(db, record(n, "semantic.empty"), keep=365)
+    assert len(seen.runs) == history.CHART_RUNS
+    (label,) = seen.labels
+    assert (label.label, label.since, label.runs) == ("persisting", "2026-11-01T03:17:00Z", 35)
 
 
 def test_flaky_needs_two_changes_among_judged_runs() -> None:
