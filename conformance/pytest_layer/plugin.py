@@ -21,10 +21,9 @@ from conformance.checks.semantic import RunMemory
 from conformance.pytest_layer.classify import DECLARED, SUBFAILED, classify
 from conformance.pytest_layer.cost import describe, estimate
 from conformance.pytest_layer.narration import announce, progress
+from conformance.pytest_layer.records import finish_har, history_warning, remembering, start_har
 from conformance.reports import model as m
 from conformance.reports.build import terminal_summary, write_reports
-from conformance.reports.har import HarWriter
-from conformance.reports.remember import attach, suite_version
 from conformance.reports.terminal import RedactingFile
 from conformance.run import outcomes
 from conformance.run.baseline import Accepted
@@ -49,9 +48,6 @@ ORDER = ("boundary", "auth", "semantic", "robustness", "contract", "rate_limit")
 
 CONTEXT = pytest.StashKey[RunContext]()
 ITEMS = pytest.StashKey[list[pytest.Item]]()
-# exchanges.har, written as the run goes; and the history's warning line, if any.
-HAR = pytest.StashKey[HarWriter]()
-HISTORY_WARNING = pytest.StashKey[str]()
 
 
 def context(config: pytest.Config) -> RunContext:
@@ -124,7 +120,7 @@ def target(pytestconfig: pytest.Config) -> Settings:
     if ctx.settings is not None:
         return ctx.settings
     settings = ctx.settings = _target(ctx, pytestconfig)
-    _start_har(pytestconfig, ctx, settings.reports_dir)
+    start_har(pytestconfig, ctx, settings.reports_dir)
     # One session for the whole run, preflight included: one pace, one clock for MAX_TIME.
     ctx.api = api = connect(settings, ctx.ledger, ctx.memory, progress(pytestconfig, ctx.ledger))
     try:
@@ -137,32 +133,6 @@ def target(pytestconfig: pytest.Config) -> Settings:
         _stop(ctx, f"preflight: {exc}", outcomes.SETUP_ERROR)
     announce(pytestconfig, settings, pytestconfig.stash[ITEMS])
     return settings
-
-
-def _start_har(config: pytest.Config, ctx: RunContext, directory: Path) -> HarWriter:
-    """exchanges.har from the first request on: each test's exchanges go to it as it ends."""
-    if HAR not in config.stash:
-        writer = config.stash[HAR] = HarWriter(
-            directory, ctx.secrets, ("carecycle-campaign-conformance", suite_version())
-        )
-        ctx.ledger.sink = writer.add
-    return config.stash[HAR]
-
-
-def _finish_har(config: pytest.Config, ctx: RunContext, directory: Path) -> None:
-    """Every exchange written and the file closed; a run that sent nothing writes an empty log."""
-    ctx.ledger.flush()
-    _start_har(config, ctx, directory).close()
-
-
-def _remember(config: pytest.Config, ctx: RunContext, settings: Settings) -> Any:
-    def remember(report: m.Report) -> m.Report:
-        report, warning = attach(report, settings, ctx.ledger.elapsed, ctx.secrets(), os.environ)
-        if warning:
-            config.stash[HISTORY_WARNING] = warning
-        return report
-
-    return remember
 
 
 @pytest.fixture(scope="session")
@@ -318,14 +288,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             stale=tuple(m.StaleEntry(e.id, e.check, e.signature) for e in ctx.accepted.stale()),
         ),
     )
-    _finish_har(session.config, ctx, settings.reports_dir)
+    finish_har(session.config, ctx, settings.reports_dir)
     ctx.report = write_reports(
         settings.reports_dir,
         ctx.results,
         ctx.ledger,
         run,
         ctx.secrets(),
-        _remember(session.config, ctx, settings),
+        remembering(session.config, ctx, settings),
     )
     ctx.stack.close()
 
@@ -365,6 +335,6 @@ def pytest_terminal_summary(terminalreporter: Any) -> Iterator[None]:
             )
     elif ctx.setup_error:
         terminalreporter.write_line(f"stopped: {ctx.setup_error}")
-    if HISTORY_WARNING in terminalreporter.config.stash:
-        terminalreporter.write_line(terminalreporter.config.stash[HISTORY_WARNING])
+    if warning := history_warning(terminalreporter.config):
+        terminalreporter.write_line(warning)
     return (yield)
