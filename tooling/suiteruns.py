@@ -64,7 +64,8 @@ def catalogue(flag: str) -> list[dict[str, Any]]:
 def run_job(job: Job, reports: Path, seed: int, *args: str) -> Result:
     slug = "clean" if job.name == CLEAN else job.name
     out = reports / job.stack / slug
-    env = child_env(SEED=str(seed), DERANDOMIZE="1", PYTHONHASHSEED="0")
+    # A planted defect's run is no run of a target: it stays out of any history.
+    env = child_env(SEED=str(seed), DERANDOMIZE="1", PYTHONHASHSEED="0", HISTORY_DB="off")
     env["REFSERVER_STACK"] = job.stack
     env["DEPTH"] = job.depth
     if job.kind == "defect":

@@ -22,6 +22,7 @@ from conformance.checks.semantic import RunMemory
 from conformance.pytest_layer.classify import DECLARED, SUBFAILED, classify
 from conformance.pytest_layer.cost import describe, estimate
 from conformance.pytest_layer.narration import announce, progress
+from conformance.pytest_layer.records import finish_har, history_warning, remembering, start_har
 from conformance.reports import model as m
 from conformance.reports.build import terminal_summary, write_reports
 from conformance.reports.terminal import RedactingFile
@@ -120,6 +121,7 @@ def target(pytestconfig: pytest.Config) -> Settings:
     if ctx.settings is not None:
         return ctx.settings
     settings = ctx.settings = _target(ctx, pytestconfig)
+    start_har(pytestconfig, ctx, settings.reports_dir)
     # One session for the whole run, preflight included: one pace, one clock for MAX_TIME.
     ctx.api = api = connect(settings, ctx.ledger, ctx.memory, progress(pytestconfig, ctx.ledger))
     try:
@@ -234,6 +236,9 @@ def _record(ctx: RunContext, item: pytest.Item, result: TestResult | None, call:
     if result is None:
         return
     ctx.results.append(result)
+    for finding in result.findings:
+        if finding.exchange is not None:  # named in exchanges.har on the exchange itself
+            finding.exchange.broken.add(finding.rule)
     # JUnit properties per test case (JUnit reads them from the item at teardown).
     item.user_properties.append(("rules", ",".join(result.declared)))
     item.user_properties.append(("outcome", result.kind.value))
@@ -286,7 +291,15 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             stale=tuple(m.StaleEntry(e.id, e.check, e.signature) for e in ctx.accepted.stale()),
         ),
     )
-    ctx.report = write_reports(settings.reports_dir, ctx.results, ctx.ledger, run, ctx.secrets())
+    finish_har(session.config, ctx, settings.reports_dir)
+    ctx.report = write_reports(
+        settings.reports_dir,
+        ctx.results,
+        ctx.ledger,
+        run,
+        ctx.secrets(),
+        remembering(session.config, ctx, settings),
+    )
     ctx.stack.close()
 
 
@@ -325,4 +338,6 @@ def pytest_terminal_summary(terminalreporter: Any) -> Iterator[None]:
             )
     elif ctx.setup_error:
         terminalreporter.write_line(f"stopped: {ctx.setup_error}")
+    if warning := history_warning(terminalreporter.config):
+        terminalreporter.write_line(warning)
     return (yield)

@@ -5,8 +5,8 @@ run.json. One finding per broken rule leads; per-case detail follows."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -14,6 +14,7 @@ from typing import Any
 from conformance.contract.document import target_operation
 from conformance.contract.rules import rules
 from conformance.reports import model as m
+from conformance.reports.historyview import history_label, history_lines
 from conformance.run.findings import Finding, Kind
 from conformance.run.outcomes import TestResult
 from conformance.run.settings import Settings
@@ -184,14 +185,18 @@ def write_reports(
     ledger: Ledger,
     run: m.RunInfo,
     secrets: list[str],
+    attach: Callable[[m.Report], m.Report] | None = None,
 ) -> m.Report:
     """Every report file from one built report, which is returned for the terminal and
-    report.html (nothing is read back from disk)."""
+    report.html (nothing is read back from disk). `attach` adds what is known of the report
+    beyond this run (its history) before anything is written."""
     from conformance.reports.htmlreport import write_summary
     from conformance.reports.markdown import markdown
 
     directory.mkdir(parents=True, exist_ok=True)
     report = build(results, ledger, run)
+    if attach is not None:
+        report = attach(report)
     _write(directory / "conformance.json", report.to_json(), secrets)
     _write(directory / "conformance.md", markdown(report), secrets)
     created = {"campaigns": ledger.created, "maybe_created": ledger.maybe_created}
@@ -212,7 +217,10 @@ def terminal_summary(report: m.Report, settings: Settings) -> list[str]:
     for r in report.broken:
         first = r.findings[0]
         repeat = f" [{first.repeat}]" if first.repeat else ""
-        lines.append(f"FAIL {r.rule} ({r.failed} case(s)){repeat}: {'; '.join(first.what)[:200]}")
+        label = history_label(report, r.rule)
+        lines.append(
+            f"FAIL {r.rule} ({r.failed} case(s)){label}{repeat}: {'; '.join(first.what)[:200]}"
+        )
         lines.append(f"     {r.text}")
         if first.reproduce:
             lines.append(f"     reproduce: {first.reproduce[:400]}")
@@ -222,6 +230,7 @@ def terminal_summary(report: m.Report, settings: Settings) -> list[str]:
             f"SUITE ERROR in {test}: {error.error} (a bug of the suite, not the target; "
             "traceback in conformance.json)"
         )
+    lines += history_lines(report)
     v, req = report.verdicts, report.requests
     errors = f"{len(report.suite_errors)} suite error(s), " if report.suite_errors else ""
     lines.append(

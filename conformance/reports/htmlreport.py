@@ -13,6 +13,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from conformance.reports.historychart import HISTORY_CSS, history_section
+from conformance.reports.historyview import history_label, job_summary_opening, with_label
 from conformance.reports.model import VERDICTS, Report, RuleRow
 from conformance.run.settings import KEY_VARIABLES
 from conformance.wire.redact import redact
@@ -193,7 +195,7 @@ def summary_html(report: Report) -> str:
             f"<p>{len(failed)} rule(s) broken; one card per rule, its first case shown.</p>"
         )
         for r in failed:
-            body += _card(r)
+            body += with_label(_card(r), report, r.rule)
     else:
         # "None" must not read as a pass when the run stopped before judging (some) rules.
         run = report.run
@@ -204,12 +206,13 @@ def summary_html(report: Report) -> str:
             nothing = "no rule was found broken in what ran before the stop"
         body.append(f"<p>None: {nothing}.</p>")
     body += ["<h2>Rules</h2>", *_table(rows), "<h2>Not tested or off, and why</h2>", *_why(rows)]
+    body += history_section(report)
     return "\n".join(
         [
             "<!DOCTYPE html>",
             '<html lang="en"><head><meta charset="utf-8">',
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
-            f"<title>{escape(title)}</title><style>{_CSS}</style></head>",
+            f"<title>{escape(title)}</title><style>{_CSS}{HISTORY_CSS}</style></head>",
             "<body><main>",
             *body,
             "</main></body></html>",
@@ -237,6 +240,7 @@ def markdown_summary(report: Report) -> str:
     run, req = report.run, report.requests
     failed = report.broken
     lines = [
+        *job_summary_opening(report),
         f"### Conformance: {_md(report.operation)} — {_md(report.verdict_word)}",
         "",
         f"Exit status {run.exit_status}: {_md(run.exit_meaning)}",
@@ -249,7 +253,7 @@ def markdown_summary(report: Report) -> str:
             lines += ["", f"**{label}:** {_md(said)}"]
     lines += ["", "**Findings**", ""]
     lines += [
-        f"- `{r.rule}`: {r.failed} case(s): "
+        f"- `{r.rule}`{_md(history_label(report, r.rule))}: {r.failed} case(s): "
         + _md("; ".join(r.findings[0].what)[:300] if r.findings else "")
         for r in failed
     ] or ["None."]

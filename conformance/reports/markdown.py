@@ -3,6 +3,7 @@ once; then every rule's row; then the per-case detail."""
 
 from __future__ import annotations
 
+from conformance.reports.historyview import history_label, since_last_run_md
 from conformance.reports.model import Report
 
 
@@ -25,6 +26,7 @@ def markdown(report: Report) -> str:
         lines += ["", f"**Stopped before any test:** {run.setup_error}"]
     if run.not_covered:
         lines += ["", f"**Stopped early, the rest not tested:** {run.not_covered}"]
+    lines += since_last_run_md(report)
     lines += ["", "## Findings", ""]
     if not report.broken:
         lines.append("None.")
@@ -33,7 +35,7 @@ def markdown(report: Report) -> str:
     for r in report.broken:
         first = r.findings[0]
         lines += [
-            f"### `{r.rule}`: {r.failed} case(s)",
+            f"### `{r.rule}`: {r.failed} case(s){history_label(report, r.rule)}",
             "",
             f"> {r.text}",
             "",

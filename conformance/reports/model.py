@@ -14,6 +14,7 @@ from conformance.reports.typed import from_json
 
 SCHEMA_VERSION = 1
 VERDICTS = ("failed", "not tested", "off", "no case", "passed")
+LABELS = ("new", "persisting", "flaky")
 
 
 @dataclass(frozen=True)
@@ -164,6 +165,55 @@ class RunInfo:
 
 
 @dataclass(frozen=True)
+class RuleLabel:
+    """A broken rule compared with the earlier runs of the same target and contract."""
+
+    rule: str
+    label: str  # one of LABELS
+    since: str | None  # persisting: the start of the first run of the streak
+    runs: int  # persisting: how many runs in a row, this one included
+
+    @property
+    def words(self) -> str:
+        if self.label == "persisting":
+            return f"persisting since {(self.since or '')[:10]} ({self.runs} runs)"
+        return self.label
+
+
+@dataclass(frozen=True)
+class RunPoint:
+    """One recorded run, for the History charts (oldest first)."""
+
+    run_id: str
+    started: str
+    exit_status: int
+    broken: int
+    not_tested: int
+    passed: int
+    p50_ms: float | None
+    p95_ms: float | None
+
+
+@dataclass(frozen=True)
+class History:
+    """This run against the earlier runs of the same target and contract (`HISTORY_DB`)."""
+
+    db: str
+    previous_run: str | None  # None: the first run recorded for this target and contract
+    previous_started: str | None
+    labels: tuple[RuleLabel, ...]  # one per broken rule
+    fixed: tuple[str, ...]  # broken in the previous run, passed in this one
+    runs: tuple[RunPoint, ...]  # the last runs, this one included, oldest first
+
+    def label(self, rule: str) -> RuleLabel | None:
+        return next((x for x in self.labels if x.rule == rule), None)
+
+    @property
+    def new(self) -> list[str]:
+        return [x.rule for x in self.labels if x.label == "new"]
+
+
+@dataclass(frozen=True)
 class Report:
     schema_version: int
     operation: str
@@ -175,6 +225,8 @@ class Report:
     results: tuple[ResultRow, ...]
     rules: tuple[RuleRow, ...]
     suite_errors: tuple[SuiteError, ...]
+    # The comparison with earlier runs; None when HISTORY_DB is off or could not be read.
+    history: History | None = None
 
     @property
     def broken(self) -> list[RuleRow]:

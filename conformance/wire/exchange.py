@@ -68,6 +68,8 @@ class Exchange:
     # of each): data of the exchange, not of a module.
     test: str = ""
     judged: set[str] = field(default_factory=set)
+    # The rules found broken on it (by its test's findings): for exchanges.har.
+    broken: set[str] = field(default_factory=set)
 
     @classmethod
     def from_response(
