@@ -32,7 +32,9 @@ def preflight(api: Api) -> None:
     try:
         exchange = api.post({})
     except TransportFault as exc:
-        raise PreflightError(f"target unreachable: {api.base_url} ({exc})") from None
+        if exc.kind.startswith("tls"):
+            raise PreflightError(str(exc)) from None
+        raise PreflightError(f"target unreachable ({exc.kind}): {exc}") from None
     except NotTested as exc:
         raise PreflightThrottled(f"target only throttles: {exc}") from None
     status, ctype = exchange.status, exchange.header("content-type")
