@@ -11,7 +11,7 @@ from conformance.contract.document import target_operation
 from conformance.run.findings import Finding, Kind
 from conformance.wire.ledger import Ledger
 from conformance.run.outcomes import TestResult
-from conformance.wire.redact import excerpt, redact
+from conformance.wire.redact import excerpt, redact, visible
 from conformance.contract.rules import rule_text, rules
 from conformance.run.settings import Settings
 
@@ -35,7 +35,7 @@ def finding_dict(finding: Finding, test: str) -> dict[str, Any]:
         "reproduce": ex.curl() if ex else None,
         "response": {
             "status": ex.status,
-            "content_type": ex.header("content-type"),
+            "content_type": None if (ct := ex.header("content-type")) is None else visible(ct),
             "body": excerpt(ex.response_body, 300),
         }
         if ex

@@ -13,6 +13,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from conformance.reports.mdsafe import code
 from conformance.wire.redact import redact
 from conformance.run.settings import KEY_VARIABLES
 
@@ -221,19 +222,20 @@ def write_summary(directory: Path, doc: dict[str, Any], secrets: list[str]) -> P
 
 
 def _md(text: str) -> str:
-    # Markdown with inline HTML: only <, > and & need escaping; quotes stay readable.
-    return escape(text, quote=False)
+    # GitHub renders the summary as Markdown with inline HTML: the target's text goes in code
+    # it cannot close, where neither Markdown nor HTML is markup.
+    return code(text)
 
 
 def markdown_summary(doc: dict[str, Any]) -> str:
     """For $GITHUB_STEP_SUMMARY: findings first, one line per broken rule, then the totals.
-    Text is HTML-escaped: GitHub renders the summary as Markdown with inline HTML."""
+    Text from the run is in code spans it cannot close (`mdsafe.code`)."""
     run, req, rows = doc["run"], doc["requests"], doc["rules"]
     failed = [r for r in rows if r["verdict"] == "failed"]
     lines = [
-        f"### Conformance: {_md(doc['operation'])} — {_md(verdict_word(doc))}",
+        f"### Conformance: {doc['operation']} — {verdict_word(doc)}",
         "",
-        f"Exit status {run.get('exit_status')}: {_md(str(run.get('exit_meaning', '')))}",
+        f"Exit status {run.get('exit_status')}: {run.get('exit_meaning', '')}",
     ]
     for key, label in (
         ("setup_error", "Stopped before any test"),
@@ -243,7 +245,7 @@ def markdown_summary(doc: dict[str, Any]) -> str:
             lines += ["", f"**{label}:** {_md(str(run[key]))}"]
     lines += ["", "**Findings**", ""]
     lines += [
-        f"- `{r['rule']}`: {r['failed']} case(s): "
+        f"- {_md(r['rule'])}: {r['failed']} case(s): "
         + _md("; ".join(r["findings"][0]["what"])[:300] if r["findings"] else "")
         for r in failed
     ] or ["None."]
@@ -255,7 +257,8 @@ def markdown_summary(doc: dict[str, Any]) -> str:
         f"{req.get('sent')} requests, "
         f"{req.get('throttled')} throttled, {len(req.get('transport_errors') or [])} transport "
         f"fault(s), {req.get('campaigns_created')} campaign(s) created. "
-        f"Target {_md(str(run.get('target')))}, run `{run.get('run_id')}`, seed `{run.get('seed')}`.",
+        f"Target {_md(str(run.get('target')))}, run {_md(str(run.get('run_id')))}, "
+        f"seed {_md(str(run.get('seed')))}.",
         "",
         "Details: the reports artifact (summary.html, conformance.md, report.html).",
     ]

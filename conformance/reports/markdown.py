@@ -1,13 +1,12 @@
 """conformance.md: a person reads the findings first, one per broken rule, each rule quoted
-once; then every rule's row; then the per-case detail."""
+once; then every rule's row; then the per-case detail. Whatever the target supplied (and what
+the checks quote of it) is in code it cannot close (`mdsafe`): it never becomes markup."""
 
 from __future__ import annotations
 
 from typing import Any
 
-
-def _fence(text: str) -> list[str]:
-    return ["```text", text, "```"]
+from conformance.reports.mdsafe import code, fence
 
 
 def markdown(doc: dict[str, Any]) -> str:
@@ -17,21 +16,21 @@ def markdown(doc: dict[str, Any]) -> str:
     lines = [
         f"# Conformance report: {doc['operation']}",
         "",
-        f"Target `{run['target']}`, run `{run['run_id']}`, seed `{run['seed']}`: "
+        f"Target {code(run['target'])}, run {code(run['run_id'])}, seed {code(run['seed'])}: "
         f"{req['sent']} requests, {req['throttled']} throttled, "
         f"{len(req['transport_errors'])} transport faults, {req['campaigns_created']} campaigns created.",
         "",
         f"**Verdict: {run.get('exit_meaning', '')}** (exit status {run.get('exit_status')}).",
     ]
     if run.get("setup_error"):
-        lines += ["", f"**Stopped before any test:** {run['setup_error']}"]
+        lines += ["", f"**Stopped before any test:** {code(run['setup_error'])}"]
     if run.get("not_covered"):
-        lines += ["", f"**Stopped early, the rest not tested:** {run['not_covered']}"]
+        lines += ["", f"**Stopped early, the rest not tested:** {code(run['not_covered'])}"]
     lines += ["", "## Findings", ""]
     if not failed:
         lines.append("None.")
     elif run.get("reproduce_note"):
-        lines += [f"To replay: {run['reproduce_note']}.", ""]
+        lines += [f"To replay: {code(run['reproduce_note'])}.", ""]
     for r in failed:
         first = r["findings"][0]
         lines += [
@@ -39,17 +38,19 @@ def markdown(doc: dict[str, Any]) -> str:
             "",
             f"> {r['text']}",
             "",
-            f"First case `{first['test']}`: " + "; ".join(first["what"]),
+            f"First case {code(first['test'])}: " + code("; ".join(first["what"])),
         ]
         if first["hint"]:
-            lines.append(f"Hint: {first['hint']}")
+            lines += ["", f"Hint: {code(first['hint'])}"]
         if first["reproduce"]:
-            lines += ["", "Reproduce:", "", *_fence(first["reproduce"])]
+            lines += ["", "Reproduce:", "", *fence(first["reproduce"], "sh")]
         if first["response"]:
             resp = first["response"]
             lines += [
                 "",
-                f"Response: {resp['status']} ({resp['content_type']}) `{resp['body'][:200]}`",
+                f"Response: {code(resp['status'])} ({code(resp['content_type'])}), body:",
+                "",
+                *fence(resp["body"][:200]),
             ]
         lines.append("")
     lines += [
@@ -66,10 +67,10 @@ def markdown(doc: dict[str, Any]) -> str:
     reasons = [(r["rule"], reason) for r in rows for reason in r["reasons"]]
     if reasons:
         lines += ["", "## Not tested or off, and why", ""]
-        lines += [f"- `{rule}`: {reason}" for rule, reason in reasons]
+        lines += [f"- `{rule}`: {code(reason)}" for rule, reason in reasons]
     if failed:
         lines += ["", "## Every failing case", ""]
         for r in failed:
             for f in r["findings"]:
-                lines.append(f"- `{r['rule']}` in `{f['test']}`: " + "; ".join(f["what"]))
+                lines.append(f"- `{r['rule']}` in {code(f['test'])}: " + code("; ".join(f["what"])))
     return "\n".join(lines) + "\n"

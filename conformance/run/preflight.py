@@ -10,6 +10,7 @@ from conformance.run.findings import NotTested, TransportFault
 from conformance.run.settings import Settings
 from conformance.wire.api import Api
 from conformance.wire.exchange import Exchange
+from conformance.wire.redact import visible
 from conformance.wire.semantics import is_json_media
 from conformance.wire.session import GuardedSession, Ledger
 
@@ -37,10 +38,11 @@ def preflight(api: Api) -> None:
         raise PreflightError(f"target unreachable ({exc.kind}): {exc}") from None
     except NotTested as exc:
         raise PreflightThrottled(f"target only throttles: {exc}") from None
-    status, ctype = exchange.status, exchange.header("content-type")
+    # The target's text in a stop line shows its control characters escaped.
+    status, ctype = exchange.status, visible(exchange.header("content-type") or "")
     said = f"{target_operation().label} with a body without `name` answered {status}"
     if 300 <= status < 400:
-        location = exchange.header("location") or "<no Location>"
+        location = visible(exchange.header("location") or "<no Location>")
         raise PreflightError(
             f"target redirects: {said} to {location}; redirects are never followed: "
             "set BASE_URL to the API's own origin"
