@@ -55,6 +55,8 @@ def classify(
         return TestResult(item.nodeid, declared, Kind.NOT_TESTED, reason=reason)
     failures = find_all(exc, ConformanceFailure)
     if (faults := find_all(exc, TransportFault)) and not failures:
+        # One line, like a finding: the fault says what happened; no traceback of ours.
+        rep.longrepr = f"transport fault ({getattr(faults[0], 'kind', 'other')}): {faults[0]}"
         return TestResult(item.nodeid, declared, Kind.TRANSPORT, reason=str(faults[0]))
     if rep.failed:
         findings: list[Finding] = [f for cf in failures for f in cf.findings]  # type: ignore[attr-defined]

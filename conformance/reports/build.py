@@ -11,6 +11,7 @@ from conformance.contract.document import target_operation
 from conformance.run.findings import Finding, Kind
 from conformance.wire.ledger import Ledger
 from conformance.run.outcomes import TestResult
+from conformance.reports.faults import fault_lines, group_faults
 from conformance.wire.redact import excerpt, redact, visible
 from conformance.contract.rules import rule_text, rules
 from conformance.run.settings import Settings
@@ -134,6 +135,7 @@ def build(results: list[TestResult], ledger: Ledger, run: dict[str, Any]) -> dic
             "throttle_wait_s": round(ledger.throttle_wait, 1),
             "pace_wait_s": round(ledger.pace_wait, 1),
             "transport_errors": ledger.transport_errors,
+            "transport_faults": group_faults(ledger.transport_errors),
             "campaigns_created": len(ledger.created),
             "by_part": by_part(ledger),
             "maybe_created": ledger.maybe_created,
@@ -196,6 +198,7 @@ def terminal_summary(doc: dict[str, Any], settings: Settings) -> list[str]:
         lines.append(f"     {r['text']}")
         if first["reproduce"]:
             lines.append(f"     reproduce: {first['reproduce'][:400]}")
+    lines += fault_lines(req.get("transport_faults") or [])
     untested = [r["rule"] for r in rows if r["verdict"] == "not tested"]
     lines.append(
         f"conformance: {len(failed)} rule(s) broken, {len(untested)} not tested, "

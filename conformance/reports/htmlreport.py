@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.reports.mdsafe import code
-from conformance.wire.redact import redact
+from conformance.wire.redact import redact, visible
 from conformance.run.settings import KEY_VARIABLES
 
 _CSS = """
@@ -198,6 +198,14 @@ def summary_html(doc: dict[str, Any]) -> str:
         elif run.get("not_covered"):
             nothing = "no rule was found broken in what ran before the stop"
         body.append(f"<p>None: {nothing}.</p>")
+    if groups := doc["requests"].get("transport_faults"):
+        body += ["<h2>Transport faults</h2>", "<ul>"]
+        body += [
+            f"<li><code>{escape(g['kind'])}</code>: {g['count']} exchange(s), first in "
+            f"<code>{escape(g['test'])}</code>: {escape(visible(g['reason']))}</li>"
+            for g in groups
+        ]
+        body.append("</ul>")
     body += ["<h2>Rules</h2>", *_table(rows), "<h2>Not tested or off, and why</h2>", *_why(rows)]
     return "\n".join(
         [
@@ -249,6 +257,13 @@ def markdown_summary(doc: dict[str, Any]) -> str:
         + _md("; ".join(r["findings"][0]["what"])[:300] if r["findings"] else "")
         for r in failed
     ] or ["None."]
+    if groups := req.get("transport_faults"):
+        lines += ["", "**Transport faults**", ""]
+        lines += [
+            f"- {_md(g['kind'])}: {g['count']} exchange(s), first in {_md(g['test'])}: "
+            + _md(g["reason"][:300])
+            for g in groups
+        ]
     count = {v: sum(r["verdict"] == v for r in rows) for v in _VERDICTS}
     lines += [
         "",

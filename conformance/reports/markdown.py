@@ -53,6 +53,14 @@ def markdown(doc: dict[str, Any]) -> str:
                 *fence(resp["body"][:200]),
             ]
         lines.append("")
+    if groups := req.get("transport_faults"):
+        lines += ["## Transport faults", "", "One line per kind: its count and its first case.", ""]
+        lines += [
+            f"- `{g['kind']}`: {g['count']} exchange(s), first in {code(g['test'])}: "
+            + code(g["reason"])
+            for g in groups
+        ]
+        lines.append("")
     lines += [
         "## Rules",
         "",

@@ -193,7 +193,7 @@ class GuardedSession(requests.Session):
                 if reached:
                     self.ledger.sent += 1
                     self.ledger.uncertain()
-                self.ledger.fault(request.url or "", str(fault))
+                self.ledger.fault(request.url or "", str(fault), fault.kind)
                 # A request that may have reached the target (a time-out, a reset after sending)
                 # is never retried: a POST may have created a campaign.
                 if reached:

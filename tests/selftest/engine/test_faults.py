@@ -9,6 +9,7 @@ import gzip
 import socket
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import urllib3
@@ -17,7 +18,15 @@ from conformance.run.settings import Settings
 from conformance.wire.faults import classify
 from conformance.wire.session import GuardedSession, Ledger, TransportFault
 from tests.selftest.engine.hostile import servers
-from tests.selftest.engine.hostile.wire import PATH, Behaviour, Conn, HostileServer, response
+from tests.selftest.engine.hostile.wire import (
+    PATH,
+    PREFLIGHT_ANSWER,
+    Behaviour,
+    Conn,
+    HostileServer,
+    response,
+)
+from tests.selftest.suite_runner import run_suite
 
 OK = b'{"campaign": {"name": "x"}}'
 JSON = [("Content-Type", "application/json")]
@@ -220,3 +229,29 @@ def test_no_cookie_is_ever_sent_back() -> None:
     assert len(server.requests) == 3
     assert all("cookie" not in r.headers for r in server.requests), server.requests[-1].headers
     assert not session.cookies
+
+
+def _conflicting_length(request, conn: Conn, server) -> bool:
+    if server.take_preflight(request):
+        return conn.send(PREFLIGHT_ANSWER)
+    fields = [*JSON, ("Content-Length", "27"), ("Content-Length", "5")]
+    return conn.send(response(201, OK, fields))
+
+
+def test_transport_faults_are_grouped_lines_not_tracebacks(tmp_path: Path) -> None:
+    """The suite as a user runs it: a target whose every answer after the preflight is framed
+    ambiguously is exit 6, one line per kind in the terminal and the reports, no traceback."""
+    with HostileServer(_conflicting_length, api_key="cc_faults_grouped") as server:
+        run = run_suite(
+            tmp_path, BASE_URL=server.url, API_KEY="cc_faults_grouped", MAX_REQUESTS="8"
+        )
+    assert run.code in (6, 7), run.output[-3000:]
+    assert "Traceback" not in run.output and "session.py" not in run.output, run.output[-3000:]
+    assert "wire/" not in run.output, run.output[-3000:]
+    lines = [line for line in run.output.splitlines() if line.startswith("FAULT ")]
+    assert len(lines) == 1 and lines[0].startswith("FAULT framing ("), lines
+    assert "RFC 9112" in lines[0], lines
+    md = (tmp_path / "conformance.md").read_text(encoding="utf-8")
+    assert "## Transport faults" in md and "- `framing`: " in md
+    groups = run.conformance()["requests"]["transport_faults"]
+    assert [g["kind"] for g in groups] == ["framing"] and groups[0]["count"] >= 1
