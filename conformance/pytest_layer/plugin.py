@@ -141,7 +141,7 @@ def target(pytestconfig: pytest.Config) -> Settings:
         _stop(f"preflight: {exc}", outcomes.NOT_TESTED)
     except (PreflightError, TransportFault, NotTested) as exc:
         _stop(f"preflight: {exc}", outcomes.SETUP_ERROR)
-    announce(pytestconfig, settings, RUN.items)
+    announce(pytestconfig, settings, RUN.items, RUN.api.rejected)
     RUN.api.session.on_progress = progress(pytestconfig, RUN.ledger)
     return settings
 

@@ -22,7 +22,8 @@ EXIT_MEANING = {
     FINDINGS: "findings: the target broke at least one rule",
     TRANSPORT_FAULTS: "transport faults: some exchanges did not complete (no rule found broken)",
     NOT_TESTED: "not tested: budget, time or throttling stopped checks before they ran",
-    SETUP_ERROR: "setup error: configuration or preflight stopped the run before any test",
+    SETUP_ERROR: "setup error: configuration or preflight stopped the run before any test, "
+    "or the target rejected an optional input (its checks not runnable, nothing else broken)",
 }
 
 
@@ -36,6 +37,8 @@ class TestResult:
     accepted_by: str = ""
     # Rules a failed test judged and found holding (its status was right, its body was not).
     held: tuple[str, ...] = ()
+    # An "off" check whose optional input the target rejected at the vetting (not runnable).
+    rejected_input: bool = False
 
 
 def exit_status(results: Iterable[TestResult], setup_error: str = "") -> int:
@@ -46,6 +49,9 @@ def exit_status(results: Iterable[TestResult], setup_error: str = "") -> int:
     kinds = {r.kind for r in results}
     if Kind.FAILED in kinds:
         return FINDINGS
+    # An optional input the target rejected is a setup problem to fix, once nothing else broke.
+    if any(r.rejected_input for r in results):
+        return SETUP_ERROR
     if Kind.TRANSPORT in kinds:
         return TRANSPORT_FAULTS
     if Kind.NOT_TESTED in kinds:

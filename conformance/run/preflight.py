@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from conformance.checks.semantic import RunMemory
 from conformance.contract.document import target_operation
+from conformance.run import inputs
 from conformance.run.findings import NotTested, TransportFault
 from conformance.run.settings import Settings
 from conformance.wire.api import Api
@@ -69,15 +70,22 @@ def _looks_like_a_campaign(exchange: Exchange) -> bool:
     )
 
 
-def optional_checks(settings: Settings) -> list[str]:
-    """Which optional checks are on, and for the others the variable that would turn them on."""
+def optional_checks(settings: Settings, rejected: dict[str, str] | None = None) -> list[str]:
+    """Which optional checks are on, and for the others the variable that would turn them on;
+    those whose input the target rejected at the vetting are not runnable."""
+    rejected = rejected or {}
     inputs = (
         ("403 check", settings.forbidden_api_key, "FORBIDDEN_API_KEY"),
         ("client/tenant/per-key checks", settings.other_api_key, "OTHER_API_KEY"),
         ("template checks", settings.template_id, "TEMPLATE_ID"),
         ("rate-limit check", settings.rate_limit or settings.embedded_origin, "RATE_LIMIT"),
     )
-    return [f"{name} {'on' if value else f'off ({var} not set)'}" for name, value, var in inputs]
+    return [
+        f"{name} not runnable ({var} rejected by the target)"
+        if var in rejected
+        else f"{name} {'on' if value else f'off ({var} not set)'}"
+        for name, value, var in inputs
+    ]
 
 
 def vet_optional(api: Api) -> None:
@@ -91,28 +99,23 @@ def vet_optional(api: Api) -> None:
 
 
 def _vet(api: Api) -> None:
+    """A rejected input is not a stop: `api.rejected` names it, and the checks that need it are
+    reported as not runnable (conformance.run.inputs)."""
     settings = api.settings
     if settings.other_api_key and settings.other_api_key == settings.api_key:
         raise PreflightError("OTHER_API_KEY equals API_KEY: it must be a key of another client")
     if settings.forbidden_api_key:
         status = api.post({}, key="FORBIDDEN_API_KEY").status
         if status == 401:
-            raise PreflightError(
-                "FORBIDDEN_API_KEY is not a key the target knows (401): check the variable "
-                "(if it is right, the target answers 401 where the contract says 403)"
-            )
+            api.rejected["FORBIDDEN_API_KEY"] = inputs.forbidden_401()
     if settings.other_api_key:
         status = api.post({}, key="OTHER_API_KEY").status
         if status in (401, 403):
-            raise PreflightError(
-                f"OTHER_API_KEY rejected ({status}): it must be a key of another client that "
-                "may create campaigns"
-            )
+            api.rejected["OTHER_API_KEY"] = inputs.other_rejected(status)
     if settings.template_id:
         body = {"name": settings.name_prefix + "template", "templateId": settings.template_id}
         exchange = api.post(body)
         if exchange.status == 404:
-            raise PreflightError(
-                f"TEMPLATE_ID {settings.template_id} names no template of API_KEY's client (404)"
-            )
-        api.prefetched["template"] = (body, exchange)
+            api.rejected["TEMPLATE_ID"] = inputs.template_404()
+        else:
+            api.prefetched["template"] = (body, exchange)

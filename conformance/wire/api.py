@@ -9,6 +9,7 @@ from typing import Any
 
 from conformance.checks.semantic import RunMemory
 from conformance.contract.document import target_operation
+from conformance.run.inputs import NotRunnable
 from conformance.run.settings import Settings
 from conformance.wire.exchange import Exchange
 from conformance.wire.session import GuardedSession
@@ -25,6 +26,14 @@ class Api:
     memory: RunMemory = field(default_factory=RunMemory)
     # Exchanges the preflight already made, for the test that judges them (no request twice).
     prefetched: dict[str, tuple[dict[str, Any], Exchange]] = field(default_factory=dict)
+    # Optional inputs the target rejected at the vetting, and why (conformance.run.inputs).
+    rejected: dict[str, str] = field(default_factory=dict)
+
+    def require(self, *labels: str) -> None:
+        """Raise NotRunnable when a check needs an input the target rejected at the vetting."""
+        for label in labels:
+            if label in self.rejected:
+                raise NotRunnable(self.rejected[label])
 
     @property
     def url(self) -> str:
@@ -63,6 +72,8 @@ class Api:
     ) -> Exchange:
         """Send to the operation. `key` names a configured key (None: no key header);
         `api_key` sends a literal key instead; `raw` sends bytes as they are."""
+        if key is not None:
+            self.require(key)  # a rejected key is never sent again
         headers = {"Accept": "application/json"}
         secret = api_key if api_key is not None else (self.key(key) if key else None)
         if secret is not None:

@@ -66,6 +66,7 @@ def test_same_body_twice_gives_two_campaigns(api: Api) -> None:
 def test_template_campaign_names_its_template(api: Api) -> None:
     if not api.settings.template_id:
         pytest.skip("template checks need TEMPLATE_ID (a template of API_KEY's client)")
+    api.require("TEMPLATE_ID")
     # The preflight's template probe, when it made one (it vets TEMPLATE_ID), is this case.
     body = {"name": api.settings.name_prefix + "template", "templateId": api.settings.template_id}
     body, exchange = api.prefetched.pop("template", None) or (body, api.post(body))
@@ -77,6 +78,7 @@ def test_template_campaign_names_its_template(api: Api) -> None:
 def test_clients_are_told_apart(api: Api) -> None:
     if not api.settings.other_api_key:
         pytest.skip("client-identity check needs OTHER_API_KEY (a key of another client)")
+    api.require("OTHER_API_KEY")
     body = {"name": api.settings.name_prefix + "client"}
     mine = expect_campaign(api.post(body), body, api.memory, "API_KEY", rule="semantic.client")
     other_exchange = api.post(body, key="OTHER_API_KEY")
