@@ -32,7 +32,8 @@ def _start(settings: Settings, stack: ExitStack, keys: EmbeddedKeys, rate_limit:
 
 @pytest.hookimpl
 def pytest_conformance_embedded_target(settings: Settings, stack: ExitStack) -> Settings | None:
-    return _start(settings, stack, EmbeddedKeys.fresh(), 0)
+    started = _start(settings, stack, EmbeddedKeys.fresh(), 0)
+    return started.with_target(sibling_rate_limit=EMBEDDED_RATE_LIMIT)
 
 
 @pytest.hookimpl

@@ -32,17 +32,41 @@ def item_cost(item: pytest.Item, settings: Settings) -> tuple[int, int]:
     return 1, 1 if expect == 201 else 0
 
 
+# The test that judges the vetting's template campaign (no second request when it runs).
+TEMPLATE_TEST = "test_template_campaign_names_its_template"
+
+
+def vetting(items: list[pytest.Item], settings: Settings) -> tuple[int, int]:
+    """What the vetting of the optional inputs sends (conformance.run.preflight.vet_optional):
+    one request per key given; the template probe is a campaign its own test then judges, so it
+    costs extra only when that test is not selected. The embedded target is not vetted."""
+    if settings.embedded_origin:
+        return 0, 0
+    keys = bool(settings.forbidden_api_key) + bool(settings.other_api_key)
+    judged = any(getattr(i, "originalname", i.name) == TEMPLATE_TEST for i in items)
+    template = 1 if settings.template_id and not judged else 0
+    return keys + template, template
+
+
 def estimate(items: Iterable[pytest.Item], settings: Settings) -> dict[str, tuple[int, int]]:
+    """An upper bound (before throttling and transport retries): the preflight and the vetting
+    included, so the run never sends more than the start line promised."""
+    items = list(items)
     parts: dict[str, tuple[int, int]] = {"preflight": (1, 0)}
+    if any(vet := vetting(items, settings)):
+        parts["vetting"] = vet
+    # The rate-limit check runs against RATE_LIMIT, or the embedded target's sibling: its
+    # requests count in the run all the same.
+    limit = settings.rate_limit or settings.sibling_rate_limit
     for item in items:
         requests, campaigns = item_cost(item, settings)
-        if item.get_closest_marker("rate_limit") and not settings.rate_limit:
-            continue  # off without RATE_LIMIT (the embedded sibling is not the target)
+        if item.get_closest_marker("rate_limit") and not limit:
+            continue  # off without RATE_LIMIT
         r, c = parts.get(part_of(item), (0, 0))
         parts[part_of(item)] = (r + requests, c + campaigns)
-    if settings.rate_limit and "test_rate_limit" in parts:
+    if limit and "test_rate_limit" in parts:
         r, c = parts["test_rate_limit"]
-        parts["test_rate_limit"] = (r + settings.rate_limit, c)  # the burst of N+1
+        parts["test_rate_limit"] = (r + limit, c)  # the burst of N+1
     return parts
 
 

@@ -109,6 +109,9 @@ class Settings:
     baseline: Path = ROOT / "baseline.json"
     # True once `base_url` points at a reference server this run started itself.
     embedded_origin: bool = False
+    # The limit of the rate-limited sibling the harness starts for the rate-limit check (the
+    # embedded target only; 0: none): the planned cost counts its burst.
+    sibling_rate_limit: int = 0
 
     @property
     def embedded(self) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from contextlib import AbstractContextManager
@@ -14,6 +15,7 @@ from harness.embedded import EmbeddedKeys, embedded_server
 from tooling.childenv import child_env
 
 ROOT = Path(__file__).resolve().parents[2]
+PLANNED = re.compile(r"^  total +(\d+) requests +(\d+) campaigns", re.M)
 TEMPLATE = "5b8f0e2a-3c4d-4e5f-9a6b-7c8d9e0f1a2b"
 
 
@@ -25,6 +27,12 @@ class SuiteRun:
 
     def conformance(self) -> dict[str, Any]:
         return json.loads((self.reports / "conformance.json").read_text(encoding="utf-8"))
+
+    def planned(self) -> tuple[int, int]:
+        """(requests, campaigns) the start line promised at most."""
+        found = PLANNED.search(self.output)
+        assert found, f"no planned cost in the output: {self.output[-2000:]}"
+        return int(found[1]), int(found[2])
 
 
 def reference_server(keys: EmbeddedKeys, defect: str | None = None) -> AbstractContextManager[str]:
