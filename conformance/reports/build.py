@@ -31,7 +31,7 @@ def finding_dict(finding: Finding, test: str) -> dict[str, Any]:
     ex = finding.exchange
     return {
         "test": test,
-        "what": list(finding.what),
+        "what": [visible(w) for w in finding.what],
         "hint": finding.hint,
         "reproduce": ex.curl() if ex else None,
         "response": {
