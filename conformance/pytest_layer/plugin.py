@@ -73,7 +73,6 @@ class Run:
     extra_secrets: list[str] = field(default_factory=list)
     items: list[pytest.Item] = field(default_factory=list)
     report: dict[str, Any] | None = None  # the built conformance report, once written
-    config: pytest.Config | None = None
 
     def secrets(self) -> list[str]:
         own = self.settings.secrets() if self.settings else []
@@ -99,7 +98,6 @@ def pytest_configure(config: pytest.Config) -> None:
     """Redaction at the last step: whatever pytest, Hypothesis or Schemathesis print goes
     through a writer that masks every form of every key."""
     # Every key given, valid configuration or not: a stop message must not leak one either.
-    RUN.config = config
     RUN.extra_secrets = [v.strip() for k in KEY_VARIABLES if (v := os.environ.get(k, "")).strip()]
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
@@ -259,30 +257,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     RUN.stack.close()
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_keyboard_interrupt(excinfo: pytest.ExceptionInfo[BaseException]) -> Iterator[None]:
-    """A setup stop is one line of ours (`stopped: ...`, at the end), not pytest's
-    `! _pytest.outcomes.Exit: ... !` banner for an interrupted session."""
-    result = yield
-    reporter = _reporter()
-    if RUN.setup_error and isinstance(excinfo.value, pytest.exit.Exception) and reporter:
-        reporter._keyboardinterrupt_memo = None
-        reporter.stop_line = f"stopped: {RUN.setup_error}"
-    return result
-
-
-def _reporter() -> Any:
-    config = RUN.config
-    return config.pluginmanager.get_plugin("terminalreporter") if config else None
-
-
 @pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config: pytest.Config) -> None:
     """The last step for files: JUnit and HTML are written by their own plugins from reports we
     redacted; whatever they added of their own is masked here, before anyone reads them."""
-    reporter = _reporter()
-    if reporter is not None and getattr(reporter, "stop_line", ""):
-        reporter.write_line(reporter.stop_line)
     secrets = RUN.secrets()
     if not secrets or (RUN.settings is None and not RUN.setup_error):
         return
