@@ -17,6 +17,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from conformance.run.settings import Settings
+from conformance.wire.session import GuardedSession, Ledger, TransportFault
 from harness.embedded import EmbeddedKeys, embedded_server
 from tests.selftest.suite_runner import TEMPLATE, run_suite
 
@@ -123,3 +125,23 @@ def test_private_ca_given_is_conforming(tmp_path: Path) -> None:
         )
     assert url.startswith("https://")
     assert run.code == 0, run.output[-3000:]
+
+
+def test_ssl_cert_file_names_the_ca_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """requests reads only REQUESTS_CA_BUNDLE; the suite honours OpenSSL's SSL_CERT_FILE too."""
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "HTTPS_PROXY", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    ca = trustme.CA()
+    bundle = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
+    with embedded_server(KEYS, tls=_issued(tmp_path, ca, "127.0.0.1")) as url:
+        session = GuardedSession(Settings(base_url=url, api_key=KEYS.api_key), Ledger())
+        answer = session.post(url + "/v2/campaigns", json={}, headers={"x-api-key": KEYS.api_key})
+        # Without the CA, a caller's verify=False is not obeyed: checking stays on.
+        monkeypatch.delenv("SSL_CERT_FILE")
+        unsure = GuardedSession(Settings(base_url=url, api_key=KEYS.api_key), Ledger())
+        with pytest.raises(TransportFault) as refused:
+            unsure.post(url + "/v2/campaigns", json={}, verify=False)
+    assert answer.status_code == 422
+    assert refused.value.kind == "tls-certificate"
