@@ -17,6 +17,7 @@ from conformance.checks.semantic import (
 from conformance.contract.document import documented_statuses, schema_errors, target_operation
 from conformance.run.findings import ConformanceFailure, Finding
 from conformance.wire.exchange import Exchange
+from conformance.wire.redact import visible
 from conformance.wire.semantics import is_json_media
 
 ERROR_CODES: Mapping[int, str] = MappingProxyType(
@@ -43,7 +44,7 @@ def undocumented_status(exchange: Exchange) -> list[str]:
     if exchange.status in documented_statuses():
         return []
     if 300 <= exchange.status < 400:
-        where = exchange.header("location") or "<no Location>"
+        where = visible(exchange.header("location") or "<no Location>")  # the target's text
         return [
             f"redirect {exchange.status} to {where}: no redirect is in the contract (not followed)"
         ]

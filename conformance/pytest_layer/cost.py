@@ -44,23 +44,55 @@ def _one_run(item: pytest.Item, settings: Settings) -> tuple[int, int]:
     return 1, 1 if expect == target_operation().success else 0
 
 
+def _judges_template_probe(item: pytest.Item) -> bool:
+    """The semantic context row that judges the vetting's template campaign (it sends nothing
+    of its own when the probe was made)."""
+    case = getattr(item, "callspec", None)
+    ctx = case.params.get("ctx") if case else None
+    return bool(getattr(ctx, "is_preflight_probe", False))
+
+
+def vetting(items: list[pytest.Item], settings: Settings) -> tuple[int, int]:
+    """What the vetting of the optional inputs sends (conformance.run.preflight.vet_optional):
+    one request per key given; the template probe is a campaign its own test then judges, so it
+    costs extra only when that test is not selected. A harness's own target is not vetted."""
+    if not settings.vet_inputs:
+        return 0, 0
+    keys = bool(settings.forbidden_api_key) + bool(settings.other_api_key)
+    judged = any(_judges_template_probe(i) for i in items)
+    template = 1 if settings.template_id and not judged else 0
+    return keys + template, template
+
+
 def estimate(items: Iterable[pytest.Item], settings: Settings) -> dict[str, tuple[int, int]]:
+    """An upper bound (before throttling and transport retries): the preflight and the vetting
+    included, so the run never sends more than the start line promised."""
+    items = list(items)
     parts: dict[str, tuple[int, int]] = {"preflight": (1, 0)}
+    if any(vet := vetting(items, settings)):
+        parts["vetting"] = vet
+    # The rate-limit check runs against RATE_LIMIT, or a harness's rate-limited sibling: its
+    # requests count in the run all the same.
+    limit = settings.rate_limit or settings.sibling_rate_limit
     for item in items:
         requests, campaigns = item_cost(item, settings)
-        if item.get_closest_marker("rate_limit") and not settings.rate_limit:
-            continue  # off without RATE_LIMIT (a harness's sibling is not the target)
+        if item.get_closest_marker("rate_limit") and not limit:
+            continue  # off without RATE_LIMIT
         r, c = parts.get(part_of(item), (0, 0))
         parts[part_of(item)] = (r + requests, c + campaigns)
-    if settings.rate_limit and "test_rate_limit" in parts:
+    if limit and "test_rate_limit" in parts:
         r, c = parts["test_rate_limit"]
-        parts["test_rate_limit"] = (r + settings.rate_limit, c)  # the burst of N+1
+        parts["test_rate_limit"] = (r + limit, c)  # the burst of N+1
     return parts
 
 
+def total(parts: dict[str, tuple[int, int]]) -> tuple[int, int]:
+    """(requests, campaigns) the whole plan spends at most."""
+    return sum(r for r, _ in parts.values()), sum(c for _, c in parts.values())
+
+
 def describe(parts: dict[str, tuple[int, int]], settings: Settings) -> list[str]:
-    requests = sum(r for r, _ in parts.values())
-    campaigns = sum(c for _, c in parts.values())
+    requests, campaigns = total(parts)
     rate = settings.rate_limit or 60
     lines = [f"  {name:<18} {r:>5} requests {c:>4} campaigns" for name, (r, c) in parts.items()]
     lines.append(

@@ -29,7 +29,12 @@ def say(config: pytest.Config, *lines: str) -> None:
             reporter.write_line(line)
 
 
-def announce(config: pytest.Config, settings: Settings, items: list[pytest.Item]) -> None:
+def announce(
+    config: pytest.Config,
+    settings: Settings,
+    items: list[pytest.Item],
+    rejected: dict[str, str] | None = None,
+) -> None:
     """The start: what is tested, at what pace, with which optional checks, at what cost."""
     target = settings.target_label
     pace = (
@@ -40,7 +45,8 @@ def announce(config: pytest.Config, settings: Settings, items: list[pytest.Item]
     say(
         config,
         f"conformance: target {target}, {pace}, depth {settings.depth}, seed {settings.seed}",
-        "optional: " + "; ".join(optional_checks(settings)),
+        "optional: " + "; ".join(optional_checks(settings, rejected)),
+        *(rejected or {}).values(),
         "planned cost (at most, before throttling):",
         *describe(estimate(items, settings), settings),
     )

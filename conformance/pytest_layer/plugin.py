@@ -20,7 +20,7 @@ import pytest
 from conformance.checks.catalogue import NamedRule, named_by_baseline, named_by_checks, unknown
 from conformance.checks.semantic import RunMemory
 from conformance.pytest_layer.classify import DECLARED, SUBFAILED, classify
-from conformance.pytest_layer.cost import describe, estimate
+from conformance.pytest_layer.cost import describe, estimate, total
 from conformance.pytest_layer.narration import announce, progress
 from conformance.pytest_layer.records import finish_har, history_warning, remembering, start_har
 from conformance.reports import model as m
@@ -132,7 +132,7 @@ def target(pytestconfig: pytest.Config) -> Settings:
         _stop(ctx, f"preflight: {exc}", outcomes.NOT_TESTED)
     except (PreflightError, TransportFault, NotTested) as exc:
         _stop(ctx, f"preflight: {exc}", outcomes.SETUP_ERROR)
-    announce(pytestconfig, settings, pytestconfig.stash[ITEMS])
+    announce(pytestconfig, settings, pytestconfig.stash[ITEMS], api.rejected)
     return settings
 
 
@@ -273,6 +273,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             ("requests", ctx.ledger.sent),
         ):
             xml.add_global_property(name, str(value))
+    items: list[pytest.Item] = session.config.stash[ITEMS]
     run = m.RunInfo(
         run_id=settings.run_id,
         seed=settings.seed,
@@ -280,6 +281,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         started=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ctx.started)),
         seconds=round(time.time() - ctx.started, 1),
         budget=m.Budget(settings.max_requests, settings.max_time),
+        planned=m.Part(*total(estimate(items, settings))),
         exit_status=status,
         exit_meaning=outcomes.EXIT_MEANING.get(status, "see pytest's exit codes"),
         setup_error=ctx.setup_error or None,

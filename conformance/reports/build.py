@@ -17,9 +17,10 @@ from conformance.reports import model as m
 from conformance.reports.historyview import history_label, history_lines
 from conformance.run.findings import Finding, Kind
 from conformance.run.outcomes import TestResult
+from conformance.reports.faults import fault_lines, group_faults
 from conformance.run.settings import Settings
 from conformance.wire.ledger import Ledger
-from conformance.wire.redact import excerpt, redact
+from conformance.wire.redact import excerpt, redact, visible
 
 # The tally column each outcome counts in.
 COLUMN: Mapping[Kind, str] = MappingProxyType({
@@ -38,10 +39,12 @@ def finding_row(finding: Finding, test: str, accepted_by: str) -> m.FindingRow:
     ex = finding.exchange
     response = None
     if ex is not None:
-        response = m.Response(ex.status, ex.header("content-type"), excerpt(ex.response_body, 300))
+        ctype = ex.header("content-type")
+        shown = None if ctype is None else visible(ctype)
+        response = m.Response(ex.status, shown, excerpt(ex.response_body, 300))
     return m.FindingRow(
         test=test,
-        what=finding.what,
+        what=tuple(visible(w) for w in finding.what),
         hint=finding.hint,
         repeat=finding.repeat,
         reproduce=ex.curl() if ex else None,
@@ -144,6 +147,7 @@ def build(results: list[TestResult], ledger: Ledger, run: m.RunInfo) -> m.Report
             throttle_wait_s=round(ledger.throttle_wait, 1),
             pace_wait_s=round(ledger.pace_wait, 1),
             transport_errors=tuple(m.TransportFault(**e) for e in ledger.transport_errors),
+            transport_faults=group_faults(ledger.transport_errors),
             campaigns_created=len(ledger.created),
             by_part=by_part(ledger),
             maybe_created=tuple(m.MaybeCreated(**c) for c in ledger.maybe_created),
@@ -230,6 +234,7 @@ def terminal_summary(report: m.Report, settings: Settings) -> list[str]:
             f"SUITE ERROR in {test}: {error.error} (a bug of the suite, not the target; "
             "traceback in conformance.json)"
         )
+    lines += fault_lines(report.requests.transport_faults)
     lines += history_lines(report)
     v, req = report.verdicts, report.requests
     errors = f"{len(report.suite_errors)} suite error(s), " if report.suite_errors else ""

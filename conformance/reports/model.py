@@ -78,6 +78,17 @@ class TransportFault:
     test: str
     url: str
     reason: str
+    kind: str  # conformance.wire.faults: tls-certificate, deadline, framing, reset...
+
+
+@dataclass(frozen=True)
+class FaultGroup:
+    """Transport faults of one kind, grouped the way findings are: its count and first case."""
+
+    kind: str
+    count: int
+    test: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -99,6 +110,7 @@ class Requests:
     throttle_wait_s: float
     pace_wait_s: float
     transport_errors: tuple[TransportFault, ...]
+    transport_faults: tuple[FaultGroup, ...]
     campaigns_created: int
     by_part: dict[str, Part]
     maybe_created: tuple[MaybeCreated, ...]
@@ -156,6 +168,8 @@ class RunInfo:
     started: str
     seconds: float
     budget: Budget
+    # What the start line promised at most (the plan), for a reader to hold the run to it.
+    planned: Part
     exit_status: int
     exit_meaning: str
     setup_error: str | None

@@ -10,6 +10,7 @@ from typing import Any
 from conformance.checks.repeat import Allowance
 from conformance.checks.semantic import RunMemory
 from conformance.contract.document import target_operation
+from conformance.run.inputs import NotRunnable
 from conformance.run.settings import KEY_VARIABLES, Settings
 from conformance.wire.exchange import Exchange
 from conformance.wire.session import GuardedSession
@@ -26,6 +27,14 @@ class Api:
     memory: RunMemory = field(default_factory=RunMemory)
     # The re-runs of failing cases this run may still spend (checks/repeat.py).
     reruns: Allowance = field(default_factory=Allowance)
+    # Optional inputs the target rejected at the vetting, and why (conformance.run.inputs).
+    rejected: dict[str, str] = field(default_factory=dict)
+
+    def require(self, *labels: str) -> None:
+        """Raise NotRunnable when a check needs an input the target rejected at the vetting."""
+        for label in labels:
+            if label in self.rejected:
+                raise NotRunnable(self.rejected[label])
 
     @property
     def url(self) -> str:
@@ -61,6 +70,8 @@ class Api:
     ) -> Exchange:
         """Send to the operation. `key` names a configured key (None: no key header);
         `api_key` sends a literal key instead; `raw` sends bytes as they are."""
+        if key is not None:
+            self.require(key)  # a rejected key is never sent again
         headers = {"Accept": "application/json"}
         secret = api_key if api_key is not None else (self.key(key) if key else None)
         if secret is not None:

@@ -83,5 +83,7 @@ class Ledger:
         self.by_test[self.current_test] += 1
         self.maybe_created.append({"time": _now(), "test": self.current_test})
 
-    def fault(self, url: str, reason: str) -> None:
-        self.transport_errors.append({"test": self.current_test, "url": url, "reason": reason})
+    def fault(self, url: str, reason: str, kind: str = "other") -> None:
+        self.transport_errors.append(
+            {"test": self.current_test, "url": url, "reason": reason, "kind": kind}
+        )
