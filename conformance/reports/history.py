@@ -141,12 +141,39 @@ def _aside(path: Path, why: str) -> HistoryUnavailable:
 
 
 def connect(path: Path, busy_s: float = BUSY_TIMEOUT_S) -> sqlite3.Connection:
-    """The history, opened and migrated; HistoryUnavailable when it cannot be used."""
+    """The history, opened and migrated; HistoryUnavailable when it cannot be used.
+
+    SQLite skips the busy handler in some WAL moments (another writer creating
+    the file, switching it to WAL, or checkpointing as it closes): those answer
+    "locked" at once, so a lock is retried here until ``busy_s`` has passed.
+    """
+    deadline = time.monotonic() + busy_s
+    pause = 0.01
+    while True:
+        try:
+            return _connect_once(path, busy_s)
+        except _Locked as exc:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise HistoryUnavailable(
+                    f"history {path} stayed locked for {busy_s:g} s: this run not recorded"
+                ) from exc.__cause__
+            time.sleep(min(pause, left))
+            pause = min(pause * 2, 0.25)
+
+
+class _Locked(Exception):
+    """Another connection held the file; worth trying again."""
+
+
+def _connect_once(path: Path, busy_s: float) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path, timeout=busy_s, isolation_level=None)
     try:
         conn.execute(f"PRAGMA busy_timeout = {int(busy_s * 1000)}")
-        conn.execute("PRAGMA journal_mode = WAL")
+        # The mode persists in the file: switching needs a lock, so only the first run asks.
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("BEGIN IMMEDIATE")
         app = conn.execute("PRAGMA application_id").fetchone()[0]
@@ -173,9 +200,7 @@ def connect(path: Path, busy_s: float = BUSY_TIMEOUT_S) -> sqlite3.Connection:
         # Locked, read-only, unopenable: the file may be sound, so it stays where it is.
         conn.close()
         if "locked" in str(exc) or "busy" in str(exc):
-            raise HistoryUnavailable(
-                f"history {path} stayed locked for {busy_s:g} s: this run not recorded"
-            ) from exc
+            raise _Locked() from exc
         raise HistoryUnavailable(f"history {path}: {exc}: this run not recorded") from exc
     except sqlite3.DatabaseError as exc:  # not a database, or a malformed one
         conn.close()

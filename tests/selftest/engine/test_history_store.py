@@ -238,3 +238,33 @@ def test_the_latency_chart_puts_the_slower_run_higher() -> None:
     assert circles[("p95", "#run-r1")] == pytest.approx(TOP + PLOT_H / 2, abs=0.05)
     assert circles[("p50", "#run-r1")] > circles[("p95", "#run-r1")]
     assert len(root.findall(f"{SVG}polyline")) == 2
+
+
+def test_a_lock_answered_at_once_is_tried_again_until_the_deadline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SQLite answers "locked" without waiting in some WAL moments (seen in CI while
+    # another writer switched the file to WAL); connect must wait those out.
+    db = tmp_path / "h.sqlite"
+    real = history._connect_once
+    calls = []
+
+    def flaky(path: Path, busy_s: float) -> sqlite3.Connection:
+        calls.append(path)
+        if len(calls) < 3:
+            try:
+                raise sqlite3.OperationalError("database is locked")
+            except sqlite3.OperationalError as exc:
+                raise history._Locked() from exc
+        return real(path, busy_s)
+
+    monkeypatch.setattr(history, "_connect_once", flaky)
+    history.connect(db, busy_s=2.0).close()
+    assert len(calls) == 3
+
+    def always(path: Path, busy_s: float) -> sqlite3.Connection:
+        raise history._Locked()
+
+    monkeypatch.setattr(history, "_connect_once", always)
+    with pytest.raises(history.HistoryUnavailable, match=r"stayed locked for 0\.1 s"):
+        history.connect(db, busy_s=0.1)
