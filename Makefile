@@ -17,6 +17,8 @@ export REPORTS_DIR
 export BASE_URL API_KEY TEMPLATE_ID FORBIDDEN_API_KEY OTHER_API_KEY RATE_LIMIT RATE_WINDOW
 # Budgets and generation.
 export MAX_REQUESTS MAX_CAMPAIGNS MAX_TIME REQUEST_TIMEOUT TRANSPORT_RETRIES MAX_BODY SEED EXAMPLES DERANDOMIZE DEPTH
+# The run history (SQLite; `off` for none) and how many runs per target it keeps.
+export HISTORY_DB HISTORY_KEEP
 
 # pytest caches its assertion-rewritten modules (Schemathesis's, hundreds of them) as bytecode;
 # without the cache every run recompiles them, about a second each time.
@@ -24,7 +26,7 @@ unexport PYTHONDONTWRITEBYTECODE
 
 PYTEST_REPORTS = --junitxml=$(REPORTS_DIR)/junit.xml --html=$(REPORTS_DIR)/report.html --self-contained-html
 
-.PHONY: help test selftest lint lock serve plan gate nightly bench mutation clean
+.PHONY: help test selftest lint lock serve plan gate nightly history bench mutation clean
 
 # make exits 2 whenever a command fails; the suite's own status (README, "Exit statuses") is
 # printed on the last line and kept in reports/run.json.
@@ -39,12 +41,13 @@ help:
 	@echo "make gate       pre-release gate: fixed seed, derandomized, lean (<= 150 requests)"
 	@echo "make nightly    deep exploration: random seed (printed), DEPTH=nightly, <= 1000 requests"
 	@echo "make plan       the requests and campaigns each part will spend; sends nothing"
+	@echo "make history    the last runs of the target: exit, broken rules, new/fixed, p95"
 	@echo "make serve      the reference server in the foreground (PORT=8000)"
 	@echo "make lint | bench | mutation | clean"
 	@echo "make lock       recompile the hashed lock files from pyproject.toml (UPGRADE=1: newest allowed)"
 	@echo "variables: BASE_URL API_KEY TEMPLATE_ID FORBIDDEN_API_KEY OTHER_API_KEY RATE_LIMIT RATE_WINDOW"
 	@echo "           MAX_REQUESTS MAX_CAMPAIGNS MAX_TIME REQUEST_TIMEOUT TRANSPORT_RETRIES MAX_BODY SEED EXAMPLES"
-	@echo "           DERANDOMIZE DEPTH BASELINE REPORTS_DIR (see README)"
+	@echo "           DERANDOMIZE DEPTH BASELINE REPORTS_DIR HISTORY_DB HISTORY_KEEP (see README)"
 
 # The venv holds exactly the lock's pins, each checked against its sha256; then the project
 # itself, without resolving anything (a stale lock fails `make lint` and the selftests).
@@ -82,6 +85,7 @@ lint: $(STAMP) $(NODE_STAMP)
 	$(VENV)/bin/mypy
 	node_modules/.bin/redocly lint openapi/campaigns.yaml
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-actions action.yml
 	$(VENV)/bin/actionlint .github/workflows/*.yml
 
 serve: $(STAMP)
@@ -100,6 +104,9 @@ nightly: $(STAMP)
 	@$(NEED_TARGET)
 	@SEED=$${SEED:-$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}; echo "nightly seed $$SEED"; \
 		SEED=$$SEED DEPTH=nightly $(PY) -m pytest tests/conformance $(PYTEST_REPORTS); $(SUITE_STATUS)
+
+history: $(STAMP)
+	@$(PY) -m tooling.history
 
 # The bench, then the measured figures of the paced gate against a rate-limited outside server
 # (fixed and sliding windows, one to three minutes each) and make selftest's last phase times.

@@ -73,11 +73,13 @@ def embedded_server(
     port: int = 0,
     rate_window: float = EMBEDDED_RATE_WINDOW,
     variant: str | None = None,
+    tls: tuple[str, str] | None = None,
 ) -> Iterator[str]:
     """Run the reference server for the duration of the block; yields its base URL.
 
     A planted defect is `defect`, or else the inherited REFSERVER_DEFECT variable (which is
-    how the mutation check reaches the servers the suite starts).
+    how the mutation check reaches the servers the suite starts). With `tls` (a PEM
+    certificate file and its key file) it serves HTTPS.
     """
     port = port or free_port()
     env = dict(os.environ)
@@ -94,13 +96,15 @@ def embedded_server(
     if variant is not None:
         env["REFSERVER_VARIANT"] = variant
     cmd = [sys.executable, "-m", "refserver", "--host", "127.0.0.1", "--port", str(port)]
+    if tls is not None:
+        cmd += ["--certfile", tls[0], "--keyfile", tls[1]]
     # Output goes nowhere: nothing the server says may carry a key into a log.
     proc = subprocess.Popen(
         cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
         _wait_ready(proc, port)
-        yield f"http://127.0.0.1:{port}"
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     finally:
         stop(proc)
 

@@ -36,7 +36,7 @@ def _start(settings: Settings, stack: ExitStack, keys: EmbeddedKeys, rate_limit:
         label=EMBEDDED_LABEL,
         paced=False,
         vet_inputs=False,
-        limited_sibling=True,
+        sibling_rate_limit=EMBEDDED_RATE_LIMIT,
     )
 
 

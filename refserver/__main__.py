@@ -71,6 +71,10 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="requests per key per 60 s; 0 = off (env REFSERVER_RATE_LIMIT, default 0)",
     )
+    parser.add_argument(
+        "--certfile", default="", help="serve over TLS with this PEM certificate (chain)"
+    )
+    parser.add_argument("--keyfile", default="", help="the certificate's PEM private key")
     parser.add_argument("--list-defects", action="store_true", help="print the catalogue as JSON")
     parser.add_argument(
         "--list-variants", action="store_true", help="print the variant catalogue as JSON"
@@ -81,9 +85,9 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _base_url(host: str, port: int) -> str:
+def _base_url(host: str, port: int, tls: bool = False) -> str:
     shown = f"[{host}]" if ":" in host else host
-    return f"http://{shown}:{port}"
+    return f"{'https' if tls else 'http'}://{shown}:{port}"
 
 
 def _print(text: str) -> None:
@@ -129,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     app = create_app(defect=args.defect, rate_limit=rate_limit, variant=args.variant)
     if args.print_keys:
         s = seed.settings()
-        print(f"refserver base URL:        {_base_url(args.host, args.port)}")
+        print(f"refserver base URL:        {_base_url(args.host, args.port, bool(args.certfile))}")
         print(f"REFSERVER_KEY:             {s.key}")
         print(f"REFSERVER_FORBIDDEN_KEY:   {s.forbidden_key}")
         print(f"REFSERVER_OTHER_KEY:       {s.other_key}")
@@ -141,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         # Ready to paste: the suite's own variables for this server.
         limit = f" RATE_LIMIT={rate_limit}" if rate_limit else ""
         print(
-            f"run the suite against it:\n  make test BASE_URL={_base_url(args.host, args.port)} "
+            f"run the suite against it:\n  make test BASE_URL={_base_url(args.host, args.port, bool(args.certfile))} "
             f"API_KEY={s.key} TEMPLATE_ID={s.template_id} FORBIDDEN_API_KEY={s.forbidden_key} "
             f"OTHER_API_KEY={s.other_key}{limit}",
             flush=True,
@@ -149,13 +153,21 @@ def main(argv: list[str] | None = None) -> int:
     if stack == variants.STDLIB:
         from .stdlib_stack import serve
 
-        serve(app, args.host, args.port)
+        serve(app, args.host, args.port, args.certfile, args.keyfile)
         return 0
     import uvicorn
 
     # Access log off: request lines would be harmless, but keep the output quiet and
     # make sure nothing about callers (keys included) is ever echoed.
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        access_log=False,
+        ssl_certfile=args.certfile or None,
+        ssl_keyfile=args.keyfile or None,
+    )
     return 0
 
 

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import socket
+import ssl
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -215,8 +216,9 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
 
 
-def serve(app: ASGIApp, host: str, port: int) -> None:
-    """Serve `app` on host:port until the process is stopped (the caller checked loopback)."""
+def serve(app: ASGIApp, host: str, port: int, certfile: str = "", keyfile: str = "") -> None:
+    """Serve `app` on host:port until the process is stopped (the caller checked loopback);
+    over TLS when given a certificate and its key."""
     handler = type("BoundHandler", (Handler,), {"app": staticmethod(app)})
 
     class Server(ThreadingHTTPServer):
@@ -229,5 +231,9 @@ def serve(app: ASGIApp, host: str, port: int) -> None:
             pass
 
     with Server((host, port), handler) as server, contextlib.suppress(KeyboardInterrupt):
+        if certfile:
+            tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            tls.load_cert_chain(certfile, keyfile or None)
+            server.socket = tls.wrap_socket(server.socket, server_side=True)
         # Ctrl-C ends the server quietly, as it does uvicorn.
         server.serve_forever()

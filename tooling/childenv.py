@@ -17,7 +17,7 @@ SUITE_VARIABLES = frozenset(
         "SEED",
         "EXAMPLES",
     }
-    | {"DERANDOMIZE", "BASELINE", "REPORTS_DIR", "RUN_ID"}
+    | {"DERANDOMIZE", "BASELINE", "REPORTS_DIR", "RUN_ID", "HISTORY_DB", "HISTORY_KEEP"}
 )
 
 

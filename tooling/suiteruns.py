@@ -75,7 +75,8 @@ def run_job(
 ) -> Result:
     slug = "clean" if job.name == CLEAN else job.name
     out = reports / job.stack / slug
-    env = child_env(SEED=str(seed), DERANDOMIZE="1", **SERVER_ENV)
+    # A planted defect's run is no run of a target: it stays out of any history.
+    env = child_env(SEED=str(seed), DERANDOMIZE="1", HISTORY_DB="off", **SERVER_ENV)
     env["REFSERVER_STACK"] = job.stack
     env["DEPTH"] = job.depth
     if job.kind == "defect":

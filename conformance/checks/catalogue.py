@@ -13,7 +13,7 @@ from schemathesis.baseline import Baseline
 from conformance.checks import property as prop
 from conformance.checks.registry import Check
 from conformance.checks.semantic import SEMANTIC_CHECKS
-from conformance.checks.verdict import RESPONSE_CHECKS
+from conformance.checks.verdict import ERROR_CHECKS, RESPONSE_CHECKS
 from conformance.contract.cases import PROBES, probes
 from conformance.contract.rules import rules
 
@@ -25,7 +25,7 @@ class NamedRule:
 
 
 def named_by_checks() -> list[NamedRule]:
-    registered: list[Check[..., list[str]]] = [*SEMANTIC_CHECKS, *RESPONSE_CHECKS]
+    registered: list[Check[..., list[str]]] = [*SEMANTIC_CHECKS, *RESPONSE_CHECKS, *ERROR_CHECKS]
     named = [NamedRule(c.rule, c.where) for c in registered]
     named += [
         NamedRule(rule, f"{prop.__file__} (RULE_OF_FAILURE[{kind.__name__}])")

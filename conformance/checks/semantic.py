@@ -69,8 +69,9 @@ def id_is_fresh_uuid(obs: Observation, memory: RunMemory) -> Problems:
 
 @check("semantic.echo")
 def echoes_request_fields(obs: Observation, memory: RunMemory) -> Problems:
-    """semantic.echo: `name`, `description`, `templateId`, `maxConcurrentCalls` and the ten handler
-    fields equal what was sent (`null` when omitted or sent as null). Exact, no trimming."""
+    """semantic.echo: the echoed fields (`facts.echoed` in rules.yaml: `name`, `description`,
+    `templateId`, `maxConcurrentCalls`, the handler fields...) equal what was sent (`null` when
+    omitted or sent as null). Exact, no trimming."""
     problems = []
     for name in ECHOED_FIELDS:
         sent = obs.sent.get(name)

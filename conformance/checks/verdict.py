@@ -17,6 +17,7 @@ from conformance.checks.semantic import (
 from conformance.contract.document import documented_statuses, schema_errors, target_operation
 from conformance.run.findings import ConformanceFailure, Finding
 from conformance.wire.exchange import Exchange
+from conformance.wire.redact import visible
 from conformance.wire.semantics import is_json_media
 
 ERROR_CODES: Mapping[int, str] = MappingProxyType(
@@ -43,7 +44,7 @@ def undocumented_status(exchange: Exchange) -> list[str]:
     if exchange.status in documented_statuses():
         return []
     if 300 <= exchange.status < 400:
-        where = exchange.header("location") or "<no Location>"
+        where = visible(exchange.header("location") or "<no Location>")  # the target's text
         return [
             f"redirect {exchange.status} to {where}: no redirect is in the contract (not followed)"
         ]
@@ -140,16 +141,24 @@ def _shown(wanted: set[int]) -> str:
     return " or ".join(str(s) for s in sorted(wanted))
 
 
-def expect_error_path(exchange: Exchange, field: str, rule: str) -> None:
-    """A 422 for a body with one broken field lists an error whose path starts with that field."""
-    exchange.judge("validation.errors")
+@check("validation.errors")
+def error_path_problems(exchange: Exchange, field: str) -> list[str]:
+    """validation.errors: a 422 for a body with one broken field lists an error whose `path`
+    starts with that field."""
     body = exchange.json() or {}
     errors = body.get("errors") if isinstance(body, dict) else None
     paths = [e.get("path") for e in errors or [] if isinstance(e, dict)]
-    if not any(isinstance(p, list) and p and p[0] == field for p in paths):
-        fail(
-            "validation.errors", f"no error path starts with {field!r}; paths: {paths!r}", exchange
-        )
+    if any(isinstance(p, list) and p and p[0] == field for p in paths):
+        return []
+    return [f"no error path starts with {field!r}; paths: {paths!r}"]
+
+
+def expect_error_path(exchange: Exchange, field: str, rule: str) -> None:
+    """The error paths of a 422 for a body with one broken field (`rule` is the case's own)."""
+    exchange.judge(error_path_problems.rule)
+    problems = error_path_problems(exchange, field)
+    if problems:
+        fail(error_path_problems.rule, problems, exchange)
 
 
 def semantic_findings(
@@ -190,3 +199,5 @@ def expect_campaign(
 
 # The response checks every status verdict applies (the semantic ones apply to every 201).
 RESPONSE_CHECKS = (leaked_internals, error_code_problems, conformance_problems)
+# The check of a 422's error paths, for a body with one broken field.
+ERROR_CHECKS = (error_path_problems,)

@@ -18,6 +18,7 @@ from conformance.run.findings import (
     NotTested,
     TransportFault,
 )
+from conformance.run.inputs import NotRunnable
 from conformance.run.outcomes import TestResult
 from conformance.wire.redact import redact
 
@@ -80,8 +81,15 @@ def classify(
         rep.outcome = "skipped"
         rep.longrepr = (str(item.path), 0, f"Skipped: not tested: {reason}")
         return TestResult(item.nodeid, declared, Kind.NOT_TESTED, reason=reason)
+    if rejected := find_all(exc, NotRunnable):
+        reason = str(rejected[0])
+        rep.outcome = "skipped"
+        rep.longrepr = (str(item.path), 0, f"Skipped: {reason}")
+        return TestResult(item.nodeid, declared, Kind.OFF, reason=reason, rejected_input=True)
     failures = find_all(exc, ConformanceFailure)
     if (faults := find_all(exc, TransportFault)) and not failures:
+        # One line, like a finding: the fault says what happened; no traceback of ours.
+        rep.longrepr = f"transport fault ({getattr(faults[0], 'kind', 'other')}): {faults[0]}"
         return TestResult(item.nodeid, declared, Kind.TRANSPORT, reason=str(faults[0]))
     if rep.failed:
         if not failures:

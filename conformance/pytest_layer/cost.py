@@ -60,13 +60,42 @@ def _one_run(item: pytest.Item, settings: Settings) -> tuple[int, int]:
     return 1, 1 if expect == target_operation().success else 0
 
 
+def _judges_template_probe(item: pytest.Item) -> bool:
+    """The semantic context row that judges the vetting's template campaign (it sends nothing
+    of its own when the probe was made)."""
+    case = getattr(item, "callspec", None)
+    ctx = case.params.get("ctx") if case else None
+    return bool(getattr(ctx, "is_preflight_probe", False))
+
+
+def vetting(items: list[pytest.Item], settings: Settings) -> tuple[int, int]:
+    """What the vetting of the optional inputs sends (conformance.run.preflight.vet_optional):
+    one request per key given; the template probe is a campaign its own test then judges, so it
+    costs extra only when that test is not selected. A harness's own target is not vetted."""
+    if not settings.vet_inputs:
+        return 0, 0
+    keys = bool(settings.forbidden_api_key) + bool(settings.other_api_key)
+    judged = any(_judges_template_probe(i) for i in items)
+    template = 1 if settings.template_id and not judged else 0
+    return keys + template, template
+
+
 def estimate(items: Iterable[pytest.Item], settings: Settings) -> dict[str, tuple[int, int]]:
-    parts: dict[str, tuple[int, int]] = {"preflight": (preflight_requests(settings), 0)}
+    """An upper bound (before throttling and transport retries) of what a conforming target
+    costs: the preflight and the vetting included, so the run never sends more than the start
+    line promised (what findings may add is `findings_bound`)."""
+    items = list(items)
+    parts: dict[str, tuple[int, int]] = {"preflight": (1, 0)}
+    if any(vet := vetting(items, settings)):
+        parts["vetting"] = vet
+    # The rate-limit check runs against RATE_LIMIT, or a harness's rate-limited sibling: its
+    # requests count in the run all the same.
+    limit = settings.rate_limit or settings.sibling_rate_limit
     positive: tuple[int, int] | None = None
     for item in items:
         requests, campaigns = item_cost(item, settings)
-        if item.get_closest_marker("rate_limit") and not settings.rate_limit:
-            continue  # off without RATE_LIMIT (a harness's sibling is not the target)
+        if item.get_closest_marker("rate_limit") and not limit:
+            continue  # off without RATE_LIMIT
         if getattr(item, "originalname", item.name) == "test_positive":
             positive = (requests, campaigns)
             continue
@@ -75,27 +104,24 @@ def estimate(items: Iterable[pytest.Item], settings: Settings) -> dict[str, tupl
     if positive is not None:
         # The positive property cases run after every other case that creates a campaign, and
         # get what the budget has left (none left: not tested).
-        left = settings.max_campaigns - sum(c for _, c in parts.values())
+        left = settings.max_campaigns - total(parts)[1]
         try:
             sent = positive_examples(settings, left) + EXPLICIT_POSITIVE
         except CampaignBudgetSpent:
             sent = 0
         r, c = parts.get("test_contract", (0, 0))
         parts["test_contract"] = (r + sent, c + min(sent, max(left, 0)))
-    if settings.rate_limit and not settings.pace_interval and "test_rate_limit" in parts:
+    if limit and not settings.pace_interval and "test_rate_limit" in parts:
         # Unpaced, the check sends its own burst of N+1; paced, the run's first window is the
         # burst of N and the check sends N+1 and two probes (checks/ratewindow.py).
         r, c = parts["test_rate_limit"]
-        parts["test_rate_limit"] = (r + settings.rate_limit, c)
+        parts["test_rate_limit"] = (r + limit, c)
     return parts
 
 
-def preflight_requests(settings: Settings) -> int:
-    """The preflight's 422 probe, and one request per optional key it vets (the template probe
-    is a semantic context's campaign, counted there)."""
-    if not settings.vet_inputs:
-        return 1
-    return 1 + bool(settings.forbidden_api_key) + bool(settings.other_api_key)
+def total(parts: dict[str, tuple[int, int]]) -> tuple[int, int]:
+    """(requests, campaigns) the whole plan spends at most."""
+    return sum(r for r, _ in parts.values()), sum(c for _, c in parts.values())
 
 
 @dataclass(frozen=True)
@@ -129,15 +155,13 @@ def findings_bound(items: Iterable[pytest.Item], settings: Settings) -> Findings
 def upper_bound(items: list[pytest.Item], settings: Settings) -> int:
     """The most requests the run sends, whatever the target does: the plan and what findings
     may add (the default MAX_REQUESTS at the gate)."""
-    planned = sum(r for r, _ in estimate(items, settings).values())
-    return planned + findings_bound(items, settings).total
+    return total(estimate(items, settings))[0] + findings_bound(items, settings).total
 
 
 def describe(
     parts: dict[str, tuple[int, int]], settings: Settings, extra: FindingsCost | None = None
 ) -> list[str]:
-    requests = sum(r for r, _ in parts.values())
-    campaigns = sum(c for _, c in parts.values())
+    requests, campaigns = total(parts)
     rate = settings.rate_limit or 60
     lines = [f"  {name:<18} {r:>5} requests {c:>4} campaigns" for name, (r, c) in parts.items()]
     # Paced per key, a window's share back to back: the floor is the windows the busiest key

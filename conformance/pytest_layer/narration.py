@@ -29,7 +29,12 @@ def say(config: pytest.Config, *lines: str) -> None:
             reporter.write_line(line)
 
 
-def announce(config: pytest.Config, settings: Settings, items: list[pytest.Item]) -> int:
+def announce(
+    config: pytest.Config,
+    settings: Settings,
+    items: list[pytest.Item],
+    rejected: dict[str, str] | None = None,
+) -> int:
     """The start: what is tested, at what pace, with which optional checks, at what cost;
     returns the plan's bound on requests (findings included)."""
     target = settings.target_label
@@ -41,7 +46,8 @@ def announce(config: pytest.Config, settings: Settings, items: list[pytest.Item]
     say(
         config,
         f"conformance: target {target}, {pace}, depth {settings.depth}, seed {settings.seed}",
-        "optional: " + "; ".join(optional_checks(settings)),
+        "optional: " + "; ".join(optional_checks(settings, rejected)),
+        *(rejected or {}).values(),
         "planned cost (at most, before throttling):",
         *describe(estimate(items, settings), settings, findings_bound(items, settings)),
     )

@@ -21,8 +21,9 @@ from conformance.checks.catalogue import NamedRule, named_by_baseline, named_by_
 from conformance.checks.ratewindow import arm
 from conformance.checks.semantic import RunMemory
 from conformance.pytest_layer.classify import DECLARED, SUBFAILED, classify
-from conformance.pytest_layer.cost import describe, estimate, findings_bound
+from conformance.pytest_layer.cost import describe, estimate, findings_bound, total
 from conformance.pytest_layer.narration import announce, progress
+from conformance.pytest_layer.records import finish_har, history_warning, remembering, start_har
 from conformance.reports import model as m
 from conformance.reports.build import terminal_summary, write_reports
 from conformance.reports.terminal import RedactingFile
@@ -121,6 +122,7 @@ def target(pytestconfig: pytest.Config) -> Settings:
     if ctx.settings is not None:
         return ctx.settings
     settings = ctx.settings = _target(ctx, pytestconfig)
+    start_har(pytestconfig, ctx, settings.reports_dir)
     # One session for the whole run, preflight included: one pace, one clock for MAX_TIME.
     ctx.api = api = connect(settings, ctx.ledger, ctx.memory, progress(pytestconfig, ctx.ledger))
     try:
@@ -131,7 +133,7 @@ def target(pytestconfig: pytest.Config) -> Settings:
         _stop(ctx, f"preflight: {exc}", outcomes.NOT_TESTED)
     except (PreflightError, TransportFault, NotTested) as exc:
         _stop(ctx, f"preflight: {exc}", outcomes.SETUP_ERROR)
-    ctx.planned_at_most = announce(pytestconfig, settings, pytestconfig.stash[ITEMS])
+    ctx.planned_at_most = announce(pytestconfig, settings, pytestconfig.stash[ITEMS], api.rejected)
     if any(item.get_closest_marker("rate_limit") for item in pytestconfig.stash[ITEMS]):
         arm(api)  # the rate-limit proof from the first window of a paced target
     return settings
@@ -237,6 +239,9 @@ def _record(ctx: RunContext, item: pytest.Item, result: TestResult | None, call:
     if result is None:
         return
     ctx.results.append(result)
+    for finding in result.findings:
+        if finding.exchange is not None:  # named in exchanges.har on the exchange itself
+            finding.exchange.broken.add(finding.rule)
     # JUnit properties per test case (JUnit reads them from the item at teardown).
     item.user_properties.append(("rules", ",".join(result.declared)))
     item.user_properties.append(("outcome", result.kind.value))
@@ -271,6 +276,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             ("requests", ctx.ledger.sent),
         ):
             xml.add_global_property(name, str(value))
+    items: list[pytest.Item] = session.config.stash[ITEMS]
     run = m.RunInfo(
         run_id=settings.run_id,
         seed=settings.seed,
@@ -280,6 +286,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         budget=m.Budget(
             settings.max_requests, settings.max_time, settings.max_campaigns, ctx.planned_at_most
         ),
+        planned=m.Part(*total(estimate(items, settings))),
         exit_status=status,
         exit_meaning=outcomes.EXIT_MEANING.get(status, "see pytest's exit codes"),
         setup_error=ctx.setup_error or None,
@@ -291,7 +298,15 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             stale=tuple(m.StaleEntry(e.id, e.check, e.signature) for e in ctx.accepted.stale()),
         ),
     )
-    ctx.report = write_reports(settings.reports_dir, ctx.results, ctx.ledger, run, ctx.secrets())
+    finish_har(session.config, ctx, settings.reports_dir)
+    ctx.report = write_reports(
+        settings.reports_dir,
+        ctx.results,
+        ctx.ledger,
+        run,
+        ctx.secrets(),
+        remembering(session.config, ctx, settings),
+    )
     ctx.stack.close()
 
 
@@ -330,4 +345,6 @@ def pytest_terminal_summary(terminalreporter: Any) -> Iterator[None]:
             )
     elif ctx.setup_error:
         terminalreporter.write_line(f"stopped: {ctx.setup_error}")
+    if warning := history_warning(terminalreporter.config):
+        terminalreporter.write_line(warning)
     return (yield)

@@ -5,8 +5,8 @@ run.json. One finding per broken rule leads; per-case detail follows."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -14,11 +14,13 @@ from typing import Any
 from conformance.contract.document import target_operation
 from conformance.contract.rules import rules
 from conformance.reports import model as m
+from conformance.reports.historyview import history_label, history_lines
 from conformance.run.findings import Finding, Kind
 from conformance.run.outcomes import TestResult
+from conformance.reports.faults import fault_lines, group_faults
 from conformance.run.settings import Settings, name_prefix
 from conformance.wire.ledger import Ledger
-from conformance.wire.redact import excerpt, redact
+from conformance.wire.redact import excerpt, redact, visible
 
 # The tally column each outcome counts in.
 COLUMN: Mapping[Kind, str] = MappingProxyType({
@@ -37,10 +39,12 @@ def finding_row(finding: Finding, test: str, accepted_by: str) -> m.FindingRow:
     ex = finding.exchange
     response = None
     if ex is not None:
-        response = m.Response(ex.status, ex.header("content-type"), excerpt(ex.response_body, 300))
+        ctype = ex.header("content-type")
+        shown = None if ctype is None else visible(ctype)
+        response = m.Response(ex.status, shown, excerpt(ex.response_body, 300))
     return m.FindingRow(
         test=test,
-        what=finding.what,
+        what=tuple(visible(w) for w in finding.what),
         hint=finding.hint,
         repeat=finding.repeat,
         reproduce=ex.curl() if ex else None,
@@ -143,6 +147,7 @@ def build(results: list[TestResult], ledger: Ledger, run: m.RunInfo) -> m.Report
             throttle_wait_s=round(ledger.throttle_wait, 1),
             pace_wait_s=round(ledger.pace_wait, 1),
             transport_errors=tuple(m.TransportFault(**e) for e in ledger.transport_errors),
+            transport_faults=group_faults(ledger.transport_errors),
             campaigns_created=len(ledger.created),
             by_part=by_part(ledger),
             maybe_created=tuple(m.MaybeCreated(**c) for c in ledger.maybe_created),
@@ -196,14 +201,18 @@ def write_reports(
     ledger: Ledger,
     run: m.RunInfo,
     secrets: list[str],
+    attach: Callable[[m.Report], m.Report] | None = None,
 ) -> m.Report:
     """Every report file from one built report, which is returned for the terminal and
-    report.html (nothing is read back from disk)."""
+    report.html (nothing is read back from disk). `attach` adds what is known of the report
+    beyond this run (its history) before anything is written."""
     from conformance.reports.htmlreport import write_summary
     from conformance.reports.markdown import markdown
 
     directory.mkdir(parents=True, exist_ok=True)
     report = build(results, ledger, run)
+    if attach is not None:
+        report = attach(report)
     _write(directory / "conformance.json", report.to_json(), secrets)
     _write(directory / "conformance.md", markdown(report), secrets)
     created = created_list(ledger, name_prefix(run.run_id))
@@ -224,7 +233,10 @@ def terminal_summary(report: m.Report, settings: Settings) -> list[str]:
     for r in report.broken:
         first = r.findings[0]
         repeat = f" [{first.repeat}]" if first.repeat else ""
-        lines.append(f"FAIL {r.rule} ({r.failed} case(s)){repeat}: {'; '.join(first.what)[:200]}")
+        label = history_label(report, r.rule)
+        lines.append(
+            f"FAIL {r.rule} ({r.failed} case(s)){label}{repeat}: {'; '.join(first.what)[:200]}"
+        )
         lines.append(f"     {r.text}")
         if first.reproduce:
             lines.append(f"     reproduce: {first.reproduce[:400]}")
@@ -234,6 +246,8 @@ def terminal_summary(report: m.Report, settings: Settings) -> list[str]:
             f"SUITE ERROR in {test}: {error.error} (a bug of the suite, not the target; "
             "traceback in conformance.json)"
         )
+    lines += fault_lines(report.requests.transport_faults)
+    lines += history_lines(report)
     v, req = report.verdicts, report.requests
     errors = f"{len(report.suite_errors)} suite error(s), " if report.suite_errors else ""
     lines.append(

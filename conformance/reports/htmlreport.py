@@ -13,7 +13,11 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from conformance.reports.historychart import HISTORY_CSS, history_section
+from conformance.reports.historyview import history_label, job_summary_opening, with_label
 from conformance.reports.model import VERDICTS, Report, RuleRow
+from conformance.reports.mdsafe import code
+from conformance.wire.redact import redact, visible
 from conformance.run.settings import KEY_VARIABLES
 from conformance.wire.redact import redact
 
@@ -193,7 +197,7 @@ def summary_html(report: Report) -> str:
             f"<p>{len(failed)} rule(s) broken; one card per rule, its first case shown.</p>"
         )
         for r in failed:
-            body += _card(r)
+            body += with_label(_card(r), report, r.rule)
     else:
         # "None" must not read as a pass when the run stopped before judging (some) rules.
         run = report.run
@@ -203,13 +207,22 @@ def summary_html(report: Report) -> str:
         elif run.not_covered:
             nothing = "no rule was found broken in what ran before the stop"
         body.append(f"<p>None: {nothing}.</p>")
+    if groups := report.requests.transport_faults:
+        body += ["<h2>Transport faults</h2>", "<ul>"]
+        body += [
+            f"<li><code>{escape(g.kind)}</code>: {g.count} exchange(s), first in "
+            f"<code>{escape(g.test)}</code>: {escape(visible(g.reason))}</li>"
+            for g in groups
+        ]
+        body.append("</ul>")
     body += ["<h2>Rules</h2>", *_table(rows), "<h2>Not tested or off, and why</h2>", *_why(rows)]
+    body += history_section(report)
     return "\n".join(
         [
             "<!DOCTYPE html>",
             '<html lang="en"><head><meta charset="utf-8">',
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
-            f"<title>{escape(title)}</title><style>{_CSS}</style></head>",
+            f"<title>{escape(title)}</title><style>{_CSS}{HISTORY_CSS}</style></head>",
             "<body><main>",
             *body,
             "</main></body></html>",
@@ -226,33 +239,36 @@ def write_summary(directory: Path, report: Report, secrets: list[str]) -> Path:
     return path
 
 
-def _md(text: str) -> str:
-    # Markdown with inline HTML: only <, > and & need escaping; quotes stay readable.
-    return escape(text, quote=False)
-
-
 def markdown_summary(report: Report) -> str:
     """For $GITHUB_STEP_SUMMARY: findings first, one line per broken rule, then the totals.
-    Text is HTML-escaped: GitHub renders the summary as Markdown with inline HTML."""
+    GitHub renders it as Markdown with inline HTML: text from the run is in code spans it cannot
+    close (`mdsafe.code`); what the suite says itself (rule ids, counts, labels) is plain."""
     run, req = report.run, report.requests
-    failed = report.broken
     lines = [
-        f"### Conformance: {_md(report.operation)} — {_md(report.verdict_word)}",
+        *job_summary_opening(report),
+        f"### Conformance: {report.operation} — {report.verdict_word}",
         "",
-        f"Exit status {run.exit_status}: {_md(run.exit_meaning)}",
+        f"Exit status {run.exit_status}: {run.exit_meaning}",
     ]
     for said, label in (
         (run.setup_error, "Stopped before any test"),
         (run.not_covered, "Stopped early"),
     ):
         if said:
-            lines += ["", f"**{label}:** {_md(said)}"]
+            lines += ["", f"**{label}:** {code(said)}"]
     lines += ["", "**Findings**", ""]
     lines += [
-        f"- `{r.rule}`: {r.failed} case(s): "
-        + _md("; ".join(r.findings[0].what)[:300] if r.findings else "")
-        for r in failed
+        f"- `{r.rule}`{history_label(report, r.rule)}: {r.failed} case(s): "
+        + code("; ".join(r.findings[0].what)[:300] if r.findings else "")
+        for r in report.broken
     ] or ["None."]
+    if req.transport_faults:
+        lines += ["", "**Transport faults**", ""]
+        lines += [
+            f"- `{g.kind}`: {g.count} exchange(s), first in {code(g.test)}: "
+            + code(g.reason[:300])
+            for g in req.transport_faults
+        ]
     v = report.verdicts
     lines += [
         "",
@@ -261,7 +277,7 @@ def markdown_summary(report: Report) -> str:
         f"{len(report.suite_errors)} suite error(s); {req.sent} requests, "
         f"{req.throttled} throttled, {len(req.transport_errors)} transport "
         f"fault(s), {req.campaigns_created} campaign(s) created. "
-        f"Target {_md(str(run.target))}, run `{run.run_id}`, seed `{run.seed}`.",
+        f"Target {code(run.target)}, run {code(run.run_id)}, seed {code(run.seed)}.",
         "",
         "Details: the reports artifact (summary.html, conformance.md, report.html).",
     ]

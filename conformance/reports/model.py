@@ -14,6 +14,7 @@ from conformance.reports.typed import from_json
 
 SCHEMA_VERSION = 1
 VERDICTS = ("failed", "not tested", "off", "no case", "passed")
+LABELS = ("new", "persisting", "flaky")
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,17 @@ class TransportFault:
     test: str
     url: str
     reason: str
+    kind: str  # conformance.wire.faults: tls-certificate, deadline, framing, reset...
+
+
+@dataclass(frozen=True)
+class FaultGroup:
+    """Transport faults of one kind, grouped the way findings are: its count and first case."""
+
+    kind: str
+    count: int
+    test: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -98,6 +110,7 @@ class Requests:
     throttle_wait_s: float
     pace_wait_s: float
     transport_errors: tuple[TransportFault, ...]
+    transport_faults: tuple[FaultGroup, ...]
     campaigns_created: int
     by_part: dict[str, Part]
     maybe_created: tuple[MaybeCreated, ...]
@@ -158,12 +171,63 @@ class RunInfo:
     started: str
     seconds: float
     budget: Budget
+    # What the start line promised at most (the plan), for a reader to hold the run to it.
+    planned: Part
     exit_status: int
     exit_meaning: str
     setup_error: str | None
     not_covered: str | None
     reproduce_note: str | None
     baseline: BaselineUse
+
+
+@dataclass(frozen=True)
+class RuleLabel:
+    """A broken rule compared with the earlier runs of the same target and contract."""
+
+    rule: str
+    label: str  # one of LABELS
+    since: str | None  # persisting: the start of the first run of the streak
+    runs: int  # persisting: how many runs in a row, this one included
+
+    @property
+    def words(self) -> str:
+        if self.label == "persisting":
+            return f"persisting since {(self.since or '')[:10]} ({self.runs} runs)"
+        return self.label
+
+
+@dataclass(frozen=True)
+class RunPoint:
+    """One recorded run, for the History charts (oldest first)."""
+
+    run_id: str
+    started: str
+    exit_status: int
+    broken: int
+    not_tested: int
+    passed: int
+    p50_ms: float | None
+    p95_ms: float | None
+
+
+@dataclass(frozen=True)
+class History:
+    """This run against the earlier runs of the same target and contract (`HISTORY_DB`)."""
+
+    db: str
+    previous_run: str | None  # None: the first run recorded for this target and contract
+    previous_started: str | None
+    labels: tuple[RuleLabel, ...]  # one per broken rule
+    fixed: tuple[str, ...]  # broken in the previous run, passed in this one
+    runs: tuple[RunPoint, ...]  # the last runs, this one included, oldest first
+
+    def label(self, rule: str) -> RuleLabel | None:
+        return next((x for x in self.labels if x.rule == rule), None)
+
+    @property
+    def new(self) -> list[str]:
+        return [x.rule for x in self.labels if x.label == "new"]
 
 
 @dataclass(frozen=True)
@@ -178,6 +242,8 @@ class Report:
     results: tuple[ResultRow, ...]
     rules: tuple[RuleRow, ...]
     suite_errors: tuple[SuiteError, ...]
+    # The comparison with earlier runs; None when HISTORY_DB is off or could not be read.
+    history: History | None = None
 
     @property
     def broken(self) -> list[RuleRow]:

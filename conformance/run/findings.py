@@ -89,4 +89,9 @@ class CampaignBudgetSpent(CannotJudge):
 
 
 class TransportFault(Exception):
-    """The exchange did not complete: refused, reset, timed out, over the size cap, undecodable."""
+    """The exchange did not complete: refused, reset, timed out, over the size cap, undecodable.
+    `kind` names the way it failed (conformance.wire.faults), for grouping and the preflight."""
+
+    def __init__(self, message: str, kind: str = "other") -> None:
+        super().__init__(message)
+        self.kind = kind

@@ -25,7 +25,8 @@ EXIT_MEANING: Mapping[int, str] = MappingProxyType(
         FINDINGS: "findings: the target broke at least one rule",
         TRANSPORT_FAULTS: "transport faults: some exchanges did not complete (no rule found broken)",
         NOT_TESTED: "not tested: budget, time or throttling stopped checks before they ran",
-        SETUP_ERROR: "setup error: configuration or preflight stopped the run before any test",
+        SETUP_ERROR: "setup error: configuration or preflight stopped the run before any test, "
+        "or the target rejected an optional input (its checks not runnable, nothing else broken)",
         SUITE_ERROR: "suite error: the suite's own code failed (a bug of ours, not the target's)",
     }
 )
@@ -43,6 +44,8 @@ class TestResult:
     held: tuple[str, ...] = ()
     # A suite error's traceback, for maintainers (the reports keep it; the terminal does not).
     traceback: str = ""
+    # An "off" check whose optional input the target rejected at the vetting (not runnable).
+    rejected_input: bool = False
 
 
 def exit_status(results: Iterable[TestResult], setup_error: str = "") -> int:
@@ -56,6 +59,9 @@ def exit_status(results: Iterable[TestResult], setup_error: str = "") -> int:
         return FINDINGS
     if Kind.SUITE_ERROR in kinds:
         return SUITE_ERROR
+    # An optional input the target rejected is a setup problem to fix, once nothing else broke.
+    if any(r.rejected_input for r in results):
+        return SETUP_ERROR
     if Kind.TRANSPORT in kinds:
         return TRANSPORT_FAULTS
     if Kind.NOT_TESTED in kinds:

@@ -9,10 +9,12 @@ from typing import Any
 
 from conformance.checks.semantic import RunMemory
 from conformance.contract.document import target_operation
+from conformance.run import inputs
 from conformance.run.findings import NotTested, TransportFault
 from conformance.run.settings import Settings
 from conformance.wire.api import Api
 from conformance.wire.exchange import Exchange
+from conformance.wire.redact import visible
 from conformance.wire.semantics import is_json_media
 from conformance.wire.session import GuardedSession, Ledger
 
@@ -41,13 +43,16 @@ def preflight(api: Api) -> None:
     try:
         exchange = api.post({})
     except TransportFault as exc:
-        raise PreflightError(f"target unreachable: {api.base_url} ({exc})") from None
+        if exc.kind.startswith("tls"):
+            raise PreflightError(str(exc)) from None
+        raise PreflightError(f"target unreachable ({exc.kind}): {exc}") from None
     except NotTested as exc:
         raise PreflightThrottled(f"target only throttles: {exc}") from None
-    status, ctype = exchange.status, exchange.header("content-type")
+    # The target's text in a stop line shows its control characters escaped.
+    status, ctype = exchange.status, visible(exchange.header("content-type") or "")
     said = f"{target_operation().label} with a body without `name` answered {status}"
     if 300 <= status < 400:
-        location = exchange.header("location") or "<no Location>"
+        location = visible(exchange.header("location") or "<no Location>")
         raise PreflightError(
             f"target redirects: {said} to {location}; redirects are never followed: "
             "set BASE_URL to the API's own origin"
@@ -72,15 +77,22 @@ def _looks_like_a_campaign(exchange: Exchange) -> bool:
     return target_operation().created(exchange.status, body) is not None
 
 
-def optional_checks(settings: Settings) -> list[str]:
-    """Which optional checks are on, and for the others the variable that would turn them on."""
+def optional_checks(settings: Settings, rejected: dict[str, str] | None = None) -> list[str]:
+    """Which optional checks are on, and for the others the variable that would turn them on;
+    those whose input the target rejected at the vetting are not runnable."""
+    rejected = rejected or {}
     inputs = (
         ("403 check", settings.forbidden_api_key, "FORBIDDEN_API_KEY"),
         ("client/tenant/per-key checks", settings.other_api_key, "OTHER_API_KEY"),
         ("template checks", settings.template_id, "TEMPLATE_ID"),
-        ("rate-limit check", settings.rate_limit or settings.limited_sibling, "RATE_LIMIT"),
+        ("rate-limit check", settings.rate_limit or settings.sibling_rate_limit, "RATE_LIMIT"),
     )
-    return [f"{name} {'on' if value else f'off ({var} not set)'}" for name, value, var in inputs]
+    return [
+        f"{name} not runnable ({var} rejected by the target)"
+        if var in rejected
+        else f"{name} {'on' if value else f'off ({var} not set)'}"
+        for name, value, var in inputs
+    ]
 
 
 TemplateProbe = tuple[dict[str, Any], Exchange]
@@ -97,29 +109,24 @@ def vet_optional(api: Api) -> TemplateProbe | None:
 
 
 def _vet(api: Api) -> TemplateProbe | None:
+    """A rejected input is not a stop: `api.rejected` names it, and the checks that need it are
+    reported as not runnable (conformance.run.inputs)."""
     settings = api.settings
     if settings.other_api_key and settings.other_api_key == settings.api_key:
         raise PreflightError("OTHER_API_KEY equals API_KEY: it must be a key of another client")
     if settings.forbidden_api_key:
         status = api.post({}, key="FORBIDDEN_API_KEY").status
         if status == 401:
-            raise PreflightError(
-                "FORBIDDEN_API_KEY is not a key the target knows (401): check the variable "
-                "(if it is right, the target answers 401 where the contract says 403)"
-            )
+            api.rejected["FORBIDDEN_API_KEY"] = inputs.forbidden_401()
     if settings.other_api_key:
         status = api.post({}, key="OTHER_API_KEY").status
         if status in (401, 403):
-            raise PreflightError(
-                f"OTHER_API_KEY rejected ({status}): it must be a key of another client that "
-                "may create campaigns"
-            )
+            api.rejected["OTHER_API_KEY"] = inputs.other_rejected(status)
     if settings.template_id:
         body = {"name": settings.name_prefix + "template", "templateId": settings.template_id}
         exchange = api.post(body)
         if exchange.status == 404:
-            raise PreflightError(
-                f"TEMPLATE_ID {settings.template_id} names no template of API_KEY's client (404)"
-            )
-        return body, exchange
+            api.rejected["TEMPLATE_ID"] = inputs.template_404()
+        else:
+            return body, exchange
     return None

@@ -123,11 +123,12 @@ class Settings:
     baseline: Path = ROOT / "baseline.json"
     # What a harness says of a target it started (the engine knows no more of it): its name in
     # the reports, whether RATE_LIMIT paces it, whether its optional inputs need vetting, and
-    # whether it offers a sibling with a known rate limit.
+    # the limit of the rate-limited sibling it offers for the rate-limit check (0: none; the
+    # planned cost counts its burst).
     label: str | None = None
     paced: bool = True
     vet_inputs: bool = True
-    limited_sibling: bool = False
+    sibling_rate_limit: int = 0
 
     @property
     def needs_target(self) -> bool:

@@ -1,11 +1,14 @@
 """Connection plumbing under the guarded session: a transport adapter that can cut its
-connections (how a total deadline is enforced on a server that drips), and the test of whether
-a failed request ever reached the target (only those that did not may be retried)."""
+connections (how a total deadline is enforced on a server that drips), direct or through a
+proxy; responses read past interim 1xx answers; and the test of whether a failed request ever
+reached the target (only those that did not may be retried)."""
 
 from __future__ import annotations
 
 import contextlib
+import http.client
 import socket
+import ssl
 import weakref
 from typing import Any
 
@@ -13,29 +16,55 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
+from urllib3.poolmanager import PoolManager
+
+from conformance.wire.faults import causes
+
+# A bound on interim responses before the final one: a target that sends them forever is a
+# framing fault, not a loop (the total deadline would cut it too).
+MAX_INTERIM = 20
+
+
+class FinalResponse(http.client.HTTPResponse):
+    """RFC 9110 §15.2: "A client MUST be able to parse one or more 1xx responses received prior
+    to a final response". http.client skips only 100 Continue; every other interim answer (102
+    Processing, 103 Early Hints, ...) is skipped here too, at the depth where the status line is
+    read. 101 Switching Protocols is final (the suite never asks to upgrade)."""
+
+    def _read_status(self) -> tuple[str, int, str]:
+        for _ in range(MAX_INTERIM):
+            version, status, reason = super()._read_status()  # type: ignore[misc]
+            if not 101 < status < 200:
+                return version, status, reason
+            http.client._read_headers(self.fp)  # type: ignore[attr-defined]
+        raise http.client.HTTPException(f"more than {MAX_INTERIM} interim 1xx responses")
 
 
 class TrackingAdapter(HTTPAdapter):
     """An HTTPAdapter whose connections are remembered, so a watchdog can shut their sockets:
-    a socket time-out bounds each read, not the exchange, and a drip never trips it."""
+    a socket time-out bounds each read, not the exchange, and a drip never trips it. The proxy
+    managers get the same connections, so a deadline holds through a proxy exactly as direct."""
 
     def __init__(self, **kwargs: Any) -> None:
         self.live: weakref.WeakSet[HTTPConnection] = weakref.WeakSet()
         super().__init__(max_retries=0, **kwargs)
 
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
+    def _pool_classes(self) -> dict[str, type[HTTPConnectionPool]]:
         live = self.live
 
         class Conn(HTTPConnection):
+            response_class = FinalResponse
+
             def connect(self) -> None:
+                live.add(self)  # before connecting: a slow connect (or proxy CONNECT) is cut too
                 super().connect()
-                live.add(self)
 
         class TLSConn(HTTPSConnection):
+            response_class = FinalResponse
+
             def connect(self) -> None:
-                super().connect()
                 live.add(self)
+                super().connect()
 
         class Pool(HTTPConnectionPool):
             ConnectionCls = Conn
@@ -43,7 +72,18 @@ class TrackingAdapter(HTTPAdapter):
         class TLSPool(HTTPSConnectionPool):
             ConnectionCls = TLSConn
 
-        self.poolmanager.pool_classes_by_scheme = {"http": Pool, "https": TLSPool}
+        return {"http": Pool, "https": TLSPool}
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = self._pool_classes()
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> PoolManager:
+        manager: PoolManager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if not getattr(manager, "tracked", False):  # requests caches one manager per proxy
+            manager.pool_classes_by_scheme = self._pool_classes()
+            manager.tracked = True  # type: ignore[attr-defined]
+        return manager
 
     def cut(self) -> None:
         """Shut every connection's socket: a blocked read returns at once with an error."""
@@ -55,14 +95,9 @@ class TrackingAdapter(HTTPAdapter):
 
 
 def never_reached(exc: BaseException | None) -> bool:
-    """True when the request cannot have reached the target: the connection was never made."""
-    seen: set[int] = set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        if isinstance(exc, NewConnectionError | ConnectTimeoutError | NameResolutionError):
-            return True
-        if isinstance(exc, ConnectionRefusedError):
-            return True
-        inner = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else None
-        exc = getattr(exc, "reason", None) or inner or exc.__cause__ or exc.__context__
-    return False
+    """True when the request cannot have reached the target: the connection was never made, or
+    the target's certificate was refused (verification ends the handshake before a byte of
+    the request is sent)."""
+    never = (NewConnectionError, ConnectTimeoutError, NameResolutionError, ConnectionRefusedError)
+    tls = (ssl.SSLCertVerificationError, ssl.CertificateError)
+    return any(isinstance(e, never + tls) for e in causes(exc))

@@ -12,6 +12,7 @@ from conformance.checks.repeat import Allowance
 from conformance.checks.semantic import RunMemory
 from conformance.contract.document import target_operation
 from conformance.run.findings import CampaignBudgetSpent
+from conformance.run.inputs import NotRunnable
 from conformance.run.settings import KEY_VARIABLES, Settings
 from conformance.wire.exchange import Exchange
 from conformance.wire.session import GuardedSession
@@ -30,6 +31,14 @@ class Api:
     reruns: Allowance = field(default_factory=Allowance)
     # The rate-limit proof from the main key's first window (checks/ratewindow.py).
     rate_proof: WindowProof | None = None
+    # Optional inputs the target rejected at the vetting, and why (conformance.run.inputs).
+    rejected: dict[str, str] = field(default_factory=dict)
+
+    def require(self, *labels: str) -> None:
+        """Raise NotRunnable when a check needs an input the target rejected at the vetting."""
+        for label in labels:
+            if label in self.rejected:
+                raise NotRunnable(self.rejected[label])
 
     @property
     def url(self) -> str:
@@ -79,6 +88,8 @@ class Api:
         """Send to the operation. `key` names a configured key (None: no key header);
         `api_key` sends a literal key instead; `raw` sends bytes as they are; `creates`: the
         case expects a campaign, so it draws on the campaign budget."""
+        if key is not None:
+            self.require(key)  # a rejected key is never sent again
         if creates:
             self.spend_campaign()
         headers = {"Accept": "application/json"}

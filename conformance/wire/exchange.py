@@ -10,7 +10,7 @@ from typing import Any
 import requests
 from requests.structures import CaseInsensitiveDict
 
-from conformance.wire.redact import curl_line, excerpt, redact_headers
+from conformance.wire.redact import curl_line, excerpt, redact_headers, visible
 from conformance.wire.semantics import header
 
 # JSON nested deeper than this is "not JSON (too deep)": Python's parser would recurse past its
@@ -68,6 +68,8 @@ class Exchange:
     # of each): data of the exchange, not of a module.
     test: str = ""
     judged: set[str] = field(default_factory=set)
+    # The rules found broken on it (by its test's findings): for exchanges.har.
+    broken: set[str] = field(default_factory=set)
 
     @classmethod
     def from_response(
@@ -115,9 +117,9 @@ class Exchange:
         )
 
     def describe(self) -> str:
-        ctype = self.header("content-type") or "<none>"
+        ctype = visible(self.header("content-type") or "<none>")
         location = self.header("location")
-        where = f" Location: {location}" if location else ""
+        where = f" Location: {visible(location)}" if location else ""
         return (
             f"request:  {self.curl()}\n"
             f"response: {self.status} ({ctype}){where} {excerpt(self.response_body)}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,13 @@ class Ledger:
     # The exchanges of the current test, for the rules its verdicts judged.
     exchanges: list[Exchange] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
+    # Every answered request's round trip in seconds, in order: the run's latency figures for
+    # the history, without keeping the exchanges themselves.
+    elapsed: list[float] = field(default_factory=list)
+    # Where each exchange goes once its test has ended (its rules are judged by then), with the
+    # wall-clock time it was sent: the HAR writer. Only the current test's are held meanwhile.
+    sink: Callable[[Exchange, float], None] | None = None
+    pending: list[tuple[Exchange, float]] = field(default_factory=list)
 
     @property
     def campaigns(self) -> int:
@@ -39,8 +47,16 @@ class Ledger:
 
     def begin(self, test: str) -> None:
         """A new test starts: its requests count against it from here."""
+        self.flush()
         self.current_test = test
         self.exchanges = []
+
+    def flush(self) -> None:
+        """The exchanges recorded so far go to the sink (at a test's end and the run's)."""
+        pending, self.pending = self.pending, []
+        if self.sink is not None:
+            for exchange, sent_at in pending:
+                self.sink(exchange, sent_at)
 
     def adopt(self, exchange: Exchange) -> None:
         """An exchange made earlier (the preflight's) that the current test judges."""
@@ -53,6 +69,9 @@ class Ledger:
     def record(self, exchange: Exchange) -> None:
         self.sent += 1
         self.exchanges.append(exchange)
+        self.elapsed.append(exchange.elapsed)
+        if self.sink is not None:
+            self.pending.append((exchange, time.time() - exchange.elapsed))
         self.by_test[self.current_test] += 1
         campaign = target_operation().created(exchange.status, exchange.json())
         if campaign is not None and campaign.get("id"):
@@ -69,5 +88,7 @@ class Ledger:
         self.by_test[self.current_test] += 1
         self.maybe_created.append({"time": _now(), "test": self.current_test})
 
-    def fault(self, url: str, reason: str) -> None:
-        self.transport_errors.append({"test": self.current_test, "url": url, "reason": reason})
+    def fault(self, url: str, reason: str, kind: str = "other") -> None:
+        self.transport_errors.append(
+            {"test": self.current_test, "url": url, "reason": reason, "kind": kind}
+        )

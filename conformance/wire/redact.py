@@ -100,4 +100,22 @@ def excerpt(body: bytes | str, limit: int = 500) -> str:
     if len(text) < 100_000:
         with contextlib.suppress(ValueError, RecursionError):
             text = json.dumps(json.loads(text), ensure_ascii=False)
-    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} chars)"
+    cut = text if len(text) <= limit else text[:limit] + f"... ({len(text)} chars)"
+    return visible(cut)
+
+
+# Control characters (C0, DEL, C1) and the invisible format characters that reorder or hide
+# text (bidi overrides and isolates, zero-width): a target's text shows them escaped, so it
+# cannot move a terminal's cursor, recolour it, or make a report read other than it is.
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+)
+
+
+def visible(text: str, newlines: bool = False) -> str:
+    """`text` with every control character escaped (`\\x1b`, `\\u202e`); tabs stay, newlines
+    too when `newlines` (a fenced block), else they show as `\\n`."""
+    escaped = _INVISIBLE.sub(lambda m: ascii(m.group())[1:-1], text)
+    if newlines:
+        return escaped
+    return escaped.replace("\n", "\\n").replace("\r", "\\r")

@@ -9,7 +9,9 @@ request of the run is paced, counted and capped the same way.
 from __future__ import annotations
 
 import http.client
+import http.cookiejar
 import math
+import os
 import threading
 import time
 import weakref
@@ -26,6 +28,7 @@ from conformance.run.findings import NotTested, TransportFault
 from conformance.run.settings import Settings
 from conformance.wire.adapter import TrackingAdapter, never_reached
 from conformance.wire.exchange import Exchange
+from conformance.wire.faults import ambiguous_framing, classify
 from conformance.wire.ledger import Ledger
 from conformance.wire.pacer import KeyPacer
 
@@ -41,6 +44,17 @@ HTTP_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError, http.cli
 
 class BudgetExhausted(NotTested):
     """MAX_REQUESTS or MAX_TIME reached: the rest of the run is not tested, not failed."""
+
+
+class NoCookies(http.cookiejar.DefaultCookiePolicy):
+    """A jar that keeps nothing: every request is exactly its reproduce line, and a target's
+    Set-Cookie is never sent back (a "missing key" request stays without credentials)."""
+
+    def set_ok(self, cookie: http.cookiejar.Cookie, request: Any) -> bool:
+        return False
+
+    def return_ok(self, cookie: http.cookiejar.Cookie, request: Any) -> bool:
+        return False
 
 
 class RefusedRequest(RuntimeError):
@@ -72,6 +86,11 @@ class GuardedSession(requests.Session):
         op = target_operation()
         self._method = op.method.upper()
         self._allowed = urlsplit((settings.base_url or "") + op.path)
+        self.cookies.set_policy(NoCookies())
+        # Certificate checking is never off. requests reads REQUESTS_CA_BUNDLE (and
+        # CURL_CA_BUNDLE) itself; SSL_CERT_FILE, OpenSSL's own variable, is honoured here too.
+        if cafile := os.environ.get("SSL_CERT_FILE", "").strip():
+            self.verify = cafile
         self._adapter = TrackingAdapter()
         self.mount("http://", self._adapter)
         self.mount("https://", self._adapter)
@@ -178,6 +197,8 @@ class GuardedSession(requests.Session):
         kwargs["allow_redirects"] = False
         kwargs["stream"] = True
         kwargs.pop("timeout", None)
+        if kwargs.get("verify") is False:  # no caller turns certificate checking off
+            kwargs["verify"] = self.verify
         for throttle_try in range(THROTTLE_RETRIES + 1):
             response = self._send_with_retries(request, **kwargs)
             if response.status_code != 429 or self._raw_429:
@@ -210,14 +231,17 @@ class GuardedSession(requests.Session):
                 if reached:
                     self.ledger.sent += 1
                     self.ledger.uncertain()
-                self.ledger.fault(request.url or "", str(fault))
+                self.ledger.fault(request.url or "", str(fault), fault.kind)
                 # A request that may have reached the target (a time-out, a reset after sending)
                 # is never retried: a POST may have created a campaign.
                 if reached:
                     raise
+                # A refused certificate is refused again: one attempt, one line.
+                if fault.kind == "tls-certificate":
+                    raise
                 if attempt + 1 == attempts:
                     raise TransportFault(
-                        f"{fault} after {attempts} attempt(s)"
+                        f"{fault} after {attempts} attempt(s)", fault.kind
                     ) from fault.__cause__
                 time.sleep(min(2.0**attempt * 0.5, 5.0, max(self.remaining(), 0)))
                 continue
@@ -250,6 +274,11 @@ class GuardedSession(requests.Session):
         timer.start()
         try:
             response = super().send(request, timeout=(deadline, deadline), **kwargs)
+            if why := ambiguous_framing(response.raw.headers):
+                response.close()
+                raise TransportFault(
+                    f"ambiguous framing, the response discarded: {why} ({request.url})", "framing"
+                )
             response._content = self._read_capped(response)
         except TransportFault:
             raise
@@ -260,9 +289,10 @@ class GuardedSession(requests.Session):
                         f"time budget MAX_TIME={self.settings.max_time:g}s reached during a request"
                     ) from exc
                 raise TransportFault(
-                    f"no complete answer within REQUEST_TIMEOUT={timeout:g}s ({request.url})"
+                    f"no complete answer within REQUEST_TIMEOUT={timeout:g}s ({request.url})",
+                    "deadline",
                 ) from exc
-            raise TransportFault(f"{type(exc).__name__} talking to {request.url}") from exc
+            raise TransportFault(*reversed(classify(exc, request.url or ""))) from exc
         finally:
             timer.cancel()
         return response
@@ -275,7 +305,8 @@ class GuardedSession(requests.Session):
             if size > cap:
                 response.close()
                 raise TransportFault(
-                    f"response body over the MAX_BODY={cap} byte cap (decoded) from {response.url}"
+                    f"response body over the MAX_BODY={cap} byte cap (decoded) from {response.url}",
+                    "size",
                 )
             chunks.append(chunk)
         return b"".join(chunks)

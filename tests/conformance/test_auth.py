@@ -22,6 +22,7 @@ def need(api: Api, *labels: str) -> None:
     missing = [label for label in labels if not getattr(api.settings, label.lower(), None)]
     if missing:
         pytest.skip(f"needs {', '.join(missing)}")
+    api.require(*labels)  # given, but rejected by the target at the vetting: not runnable
 
 
 @pytest.mark.rule("auth.unauthorized")

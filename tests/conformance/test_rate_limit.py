@@ -119,6 +119,7 @@ def test_limit_is_per_key(burst: Burst, limited_api: Api) -> None:
     _refused(burst)
     if not limited_api.settings.other_api_key:
         pytest.skip("per-key check needs OTHER_API_KEY (a key of another client)")
+    limited_api.require("OTHER_API_KEY")
     proof = limited_api.rate_proof
     if proof is not None and proof.refused is burst.refused and proof.other_key is not None:
         exchange = proof.other_key  # sent right after the first window's N+1

@@ -5,8 +5,11 @@ schema kept in the repository."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
+from conformance.contract.rules import rules
 from conformance.reports.schema import SCHEMA_FILE, render
 from tests.selftest.suite_runner import ROOT, load_report
 from tooling.childenv import child_env
@@ -80,3 +83,24 @@ def test_the_kept_report_schema_is_the_models() -> None:
     assert SCHEMA_FILE.read_text(encoding="utf-8") == render(), (
         "conformance.schema.json is stale: run `python -m conformance.reports.schema`"
     )
+
+
+def test_every_rule_has_a_check_that_can_break_it() -> None:
+    """Each rule of rules.yaml is declared by a collected test, or judged by a registered
+    check (the Schemathesis failure map among them). The mutation check proves each can fail."""
+    code = (
+        "import json\n"
+        "from tooling.plan import collect\n"
+        "from conformance.checks.catalogue import named_by_checks\n"
+        "ids = {m.args[0] for item in collect() for m in item.iter_markers('rule')}\n"
+        "ids |= {n.rule for n in named_by_checks()}\n"
+        "print(json.dumps(sorted(ids)))\n"
+    )
+    env = child_env(DEPTH="nightly")  # the deepest collection
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    covered = set(json.loads(out.stdout.strip().splitlines()[-1]))
+    missing = sorted(set(rules()) - covered)
+    assert not missing, f"rules with no test or check that can break them: {missing}"

@@ -43,6 +43,8 @@ def test_no_artifact_or_output_carries_the_key(tmp_path: Path) -> None:
         "conformance.json",
         "conformance.md",
         "created.json",
+        "exchanges.har",
+        "history.sqlite",
     } <= names
     # The reproduce line reads the key from the environment; the key itself is never written.
     assert '"x-api-key: $API_KEY"' in (tmp_path / "conformance.md").read_text(encoding="utf-8")

@@ -136,7 +136,7 @@ def test_markdown_summary_groups_findings_first() -> None:
     lines = text.splitlines()
     assert lines[0] == "### Conformance: POST /v2/campaigns — findings"
     first = lines.index("**Findings**")
-    assert lines[first + 2].startswith("- `validation.errors`: 2 case(s): no error path")
+    assert lines[first + 2].startswith("- `validation.errors`: 2 case(s): `no error path")
     assert lines[first + 3].startswith("- `response.documented`: 1 case(s)")
     assert "**Totals:** 2 rule(s) broken" in text
     assert "None." in markdown_summary(sample(clean_doc()))

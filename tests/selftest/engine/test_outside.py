@@ -103,6 +103,11 @@ def test_outside_server_counts_and_cost(proxy: ThreadingHTTPServer, tmp_path: Pa
     assert {path for _, path in seen} == {"/v2/campaigns"}
     assert report.requests.sent == len(seen)
     assert len(seen) <= 150, len(seen)
+    # The plan is an upper bound, the preflight and the vetting of every optional input included.
+    planned = run.conformance().run.planned
+    planned_requests, planned_campaigns = planned.requests, planned.campaigns
+    assert len(seen) <= planned_requests, (len(seen), planned_requests)
+    assert report.requests.campaigns_created <= planned_campaigns
     assert report.requests.campaigns_created <= 30
     assert proxy.statuses.count(201) == len(created_ids(tmp_path))  # type: ignore[attr-defined]
 

@@ -1,7 +1,9 @@
-"""The plan bounds the run whatever the target does: against planted defects whose findings cost
-extra requests (re-runs of failing cases, a failing property phase's replay, negative cases the
-target wrongly creates), the gate with every optional input but the rate limit sends no more
-than its plan's "at most", which stays within the gate's 150, and creates at most 30 campaigns."""
+"""The plan bounds the run whatever the target does. On the embedded target (its rate-limited
+sibling's burst included) the run sends no more than the start line's plan. Against planted
+defects whose findings cost extra requests (re-runs of failing cases, a failing property phase's
+replay, negative cases the target wrongly creates), the gate with every optional input but the
+rate limit sends no more than its plan's "at most", which stays within the gate's 150, and
+creates at most 30 campaigns. The outside target is compared in test_outside."""
 
 from __future__ import annotations
 
@@ -43,3 +45,12 @@ def test_a_defective_target_stays_within_the_plan(defect: str, tmp_path: Path) -
     assert f"at most {bound} in all" in run.output
     assert report.requests.sent <= bound, (report.requests.sent, bound)
     assert report.requests.campaigns_created <= GATE_CAMPAIGNS
+
+
+def test_embedded_run_stays_within_its_plan(tmp_path: Path) -> None:
+    run = run_suite(tmp_path)
+    assert run.code == 0, run.output[-3000:]
+    planned = run.conformance().run.planned
+    report = run.conformance().requests
+    assert report.sent <= planned.requests, (report.sent, planned.requests)
+    assert report.campaigns_created <= planned.campaigns

@@ -1,0 +1,136 @@
+"""exchanges.har: every exchange of the run, in order, as HAR 1.2 (browser developer tools and
+HAR viewers open it), each entry naming the test that sent it (`_test`) and the rules judged on
+it (`_rules`), those found broken on it among them (`_broken`). Entries are streamed to disk as each test ends, so a nightly of a thousand
+requests holds no more than one test's exchanges; every form of every key is masked, in the
+URL, the headers and the bodies, and a body is kept to `BODY_LIMIT` bytes."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Callable
+from http import HTTPStatus
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import parse_qsl, urlsplit
+
+from conformance.wire.exchange import Exchange
+from conformance.wire.redact import redact, redact_headers
+
+HAR_FILE = "exchanges.har"
+# A body is cut here (after masking, so no key is ever half-cut and left readable).
+BODY_LIMIT = 64 * 1024
+
+
+def _iso(seconds: float) -> str:
+    millis = int(round((seconds % 1) * 1000)) % 1000
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{millis:03d}Z"
+
+
+def _body(raw: bytes | None, secrets: list[str]) -> dict[str, Any]:
+    """{"text": ..., ("encoding": "base64")?, ("_truncated": size)?} for a body."""
+    raw = raw or b""
+    try:
+        text, encoding = raw.decode("utf-8"), None
+    except UnicodeDecodeError:
+        text, encoding = base64.b64encode(raw).decode("ascii"), "base64"
+    text = redact(text, secrets)
+    out: dict[str, Any] = {"text": text[:BODY_LIMIT]}
+    if encoding:
+        out["encoding"] = encoding
+    if len(text) > BODY_LIMIT:
+        out["_truncated"] = len(raw)  # the size it had; the text holds its first BODY_LIMIT
+    return out
+
+
+def _headers(headers: Any) -> list[dict[str, str]]:
+    return [{"name": str(k), "value": str(v)} for k, v in redact_headers(dict(headers)).items()]
+
+
+def _status_text(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def entry(exchange: Exchange, sent_at: float, secrets: list[str]) -> dict[str, Any]:
+    """One HAR 1.2 entry for an exchange (keys not yet masked in the URL: see `HarWriter`)."""
+    millis = round(exchange.elapsed * 1000, 3)
+    request_type = next(
+        (v for k, v in exchange.request_headers.items() if k.lower() == "content-type"), ""
+    )
+    request: dict[str, Any] = {
+        "method": exchange.method,
+        "url": exchange.url,
+        "httpVersion": "HTTP/1.1",
+        "cookies": [],
+        "headers": _headers(exchange.request_headers),
+        "queryString": [
+            {"name": k, "value": v}
+            for k, v in parse_qsl(urlsplit(exchange.url).query, keep_blank_values=True)
+        ],
+        "headersSize": -1,
+        "bodySize": len(exchange.request_body or b""),
+    }
+    if exchange.request_body is not None:
+        body = _body(exchange.request_body, secrets)
+        body.pop("encoding", None)  # postData has no encoding field: the text is what was sent
+        request["postData"] = {"mimeType": request_type, **body}
+    return {
+        "startedDateTime": _iso(sent_at),
+        "time": millis,
+        "request": request,
+        "response": {
+            "status": exchange.status,
+            "statusText": _status_text(exchange.status),
+            "httpVersion": "HTTP/1.1",
+            "cookies": [],
+            "headers": _headers(exchange.response_headers),
+            "content": {
+                "size": len(exchange.response_body),
+                "mimeType": exchange.header("content-type") or "",
+                **_body(exchange.response_body, secrets),
+            },
+            "redirectURL": exchange.header("location") or "",
+            "headersSize": -1,
+            "bodySize": len(exchange.response_body),
+        },
+        "cache": {},
+        "timings": {"send": 0, "wait": millis, "receive": 0},
+        "_test": exchange.test,
+        "_rules": sorted(exchange.judged | exchange.broken),
+        "_broken": sorted(exchange.broken),
+    }
+
+
+class HarWriter:
+    """exchanges.har, written as the run goes: the log's head at once, an entry per exchange,
+    the tail at `close`. Each entry is serialised, then masked as a whole."""
+
+    def __init__(
+        self, directory: Path, secrets: Callable[[], list[str]], creator: tuple[str, str]
+    ) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.path = directory / HAR_FILE
+        self._secrets = secrets
+        self._file: IO[str] | None = self.path.open("w", encoding="utf-8")
+        self.entries = 0
+        head = {"version": "1.2", "creator": {"name": creator[0], "version": creator[1]}}
+        self._file.write('{"log": ' + json.dumps(head)[:-1] + ', "pages": [], "entries": [\n')
+
+    def add(self, exchange: Exchange, sent_at: float) -> None:
+        if self._file is None:
+            return
+        secrets = self._secrets()
+        line = json.dumps(entry(exchange, sent_at, secrets), ensure_ascii=False)
+        self._file.write((",\n" if self.entries else "") + redact(line, secrets))
+        self.entries += 1
+
+    def close(self) -> Path:
+        if self._file is not None:
+            self._file.write("\n]}}\n")
+            self._file.close()
+            self._file = None
+        return self.path
