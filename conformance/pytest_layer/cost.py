@@ -182,4 +182,9 @@ def describe(
             + (f", {extra.rate_limit} rate-limit retries" if extra.rate_limit else "")
             + f"): at most {requests + extra.total} in all"
         )
+        if settings.max_requests is not None and requests + extra.total > settings.max_requests:
+            lines.append(
+                f"  MAX_REQUESTS={settings.max_requests} ends the run before that: "
+                "what it leaves is reported not tested"
+            )
     return lines
