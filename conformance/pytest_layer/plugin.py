@@ -19,6 +19,7 @@ import pytest
 
 from conformance.checks.catalogue import NamedRule, named_by_baseline, named_by_checks, unknown
 from conformance.checks.ratewindow import arm
+from conformance.checks.seeding import from_contract_and_seed_only
 from conformance.checks.semantic import RunMemory
 from conformance.pytest_layer.classify import DECLARED, SUBFAILED, classify
 from conformance.pytest_layer.cost import describe, estimate, findings_bound, total
@@ -67,6 +68,7 @@ def pytest_configure(config: pytest.Config) -> None:
     """The run's context, made once: its id (collection builds named cases from it), and every
     key given. Redaction at the last step: whatever pytest, Hypothesis or Schemathesis print
     goes through a writer that masks every form of every key."""
+    from_contract_and_seed_only()  # before Hypothesis's plugin gathers constants at collection
     given = [v.strip() for k in KEY_VARIABLES if (v := os.environ.get(k, "")).strip()]
     ctx = config.stash[CONTEXT] = RunContext(run_id=new_run_id(os.environ), given_secrets=given)
     config.stash[ITEMS] = []
