@@ -11,6 +11,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -58,32 +59,38 @@ class Counting(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[ThreadingHTTPServer]:
-    # The reference server on Python's http.server (Title-Case headers), not the suite's stack.
-    monkeypatch.setenv("REFSERVER_STACK", "stdlib")
-    with embedded_server(KEYS) as url:
-        parts = urlsplit(url)
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Counting)
-        server.seen = []  # type: ignore[attr-defined]
-        server.statuses = []  # type: ignore[attr-defined]
-        server.log = []  # type: ignore[attr-defined]
-        server.upstream = (parts.hostname, parts.port)  # type: ignore[attr-defined]
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
+@contextmanager
+def counting_proxy(url: str) -> Iterator[ThreadingHTTPServer]:
+    """A forwarding proxy to the server at `url` that counts what reaches it (see Counting)."""
+    parts = urlsplit(url)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Counting)
+    server.seen, server.statuses, server.log = [], [], []  # type: ignore[attr-defined]
+    server.upstream = (parts.hostname, parts.port)  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
         yield server
+    finally:
         server.shutdown()
         server.server_close()
 
 
-def outside(proxy: ThreadingHTTPServer) -> dict[str, str]:
+@pytest.fixture
+def proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[ThreadingHTTPServer]:
+    # The reference server on Python's http.server (Title-Case headers), not the suite's stack.
+    monkeypatch.setenv("REFSERVER_STACK", "stdlib")
+    with embedded_server(KEYS) as url, counting_proxy(url) as server:
+        yield server
+
+
+def outside(proxy: ThreadingHTTPServer, keys: EmbeddedKeys = KEYS) -> dict[str, str]:
     """The proxy as the target, with every optional input but the rate limit."""
     return {
         "BASE_URL": f"http://127.0.0.1:{proxy.server_address[1]}",
-        "API_KEY": KEYS.api_key,
-        "FORBIDDEN_API_KEY": KEYS.forbidden_api_key,
-        "OTHER_API_KEY": KEYS.other_api_key,
-        "TEMPLATE_ID": KEYS.template_id,
+        "API_KEY": keys.api_key,
+        "FORBIDDEN_API_KEY": keys.forbidden_api_key,
+        "OTHER_API_KEY": keys.other_api_key,
+        "TEMPLATE_ID": keys.template_id,
     }
 
 

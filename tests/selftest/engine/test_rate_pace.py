@@ -9,16 +9,14 @@ from __future__ import annotations
 import http.client
 import json
 import re
-import threading
 from collections.abc import Iterator
 from http.server import ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
 from harness.embedded import EmbeddedKeys, embedded_server
-from tests.selftest.engine.test_outside import Counting
+from tests.selftest.engine.test_outside import counting_proxy, outside
 from tests.selftest.suite_runner import TEMPLATE, run_suite
 
 KEYS = EmbeddedKeys("cc_paced_a1b2c3d4e5", "cc_paced_ro_a1b2c3", "cc_paced_b_a1b2c3", TEMPLATE)
@@ -30,30 +28,18 @@ WINDOWS = {"fixed": None, "sliding": "sliding_window_rate_limit"}
 
 @pytest.fixture(params=list(WINDOWS))
 def proxy(request: pytest.FixtureRequest) -> Iterator[ThreadingHTTPServer]:
-    with embedded_server(
-        KEYS, rate_limit=LIMIT, rate_window=WINDOW, variant=WINDOWS[request.param]
-    ) as url:
-        parts = urlsplit(url)
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Counting)
-        server.seen, server.statuses, server.log = [], [], []  # type: ignore[attr-defined]
-        server.upstream = (parts.hostname, parts.port)  # type: ignore[attr-defined]
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
+    with (
+        embedded_server(
+            KEYS, rate_limit=LIMIT, rate_window=WINDOW, variant=WINDOWS[request.param]
+        ) as url,
+        counting_proxy(url) as server,
+    ):
         yield server
-        server.shutdown()
-        server.server_close()
 
 
 def paced(proxy: ThreadingHTTPServer, tmp_path: Path):  # type: ignore[no-untyped-def]
     return run_suite(
-        tmp_path,
-        BASE_URL=f"http://127.0.0.1:{proxy.server_address[1]}",
-        API_KEY=KEYS.api_key,
-        FORBIDDEN_API_KEY=KEYS.forbidden_api_key,
-        OTHER_API_KEY=KEYS.other_api_key,
-        TEMPLATE_ID=KEYS.template_id,
-        RATE_LIMIT=str(LIMIT),
-        RATE_WINDOW=str(WINDOW),
+        tmp_path, **outside(proxy, KEYS), RATE_LIMIT=str(LIMIT), RATE_WINDOW=str(WINDOW)
     )
 
 
