@@ -16,7 +16,7 @@ export REPORTS_DIR
 # The target. Without BASE_URL the embedded reference server runs on a free loopback port.
 export BASE_URL API_KEY TEMPLATE_ID FORBIDDEN_API_KEY OTHER_API_KEY RATE_LIMIT RATE_WINDOW
 # Budgets and generation.
-export MAX_REQUESTS MAX_TIME REQUEST_TIMEOUT TRANSPORT_RETRIES MAX_BODY SEED EXAMPLES DERANDOMIZE DEPTH
+export MAX_REQUESTS MAX_CAMPAIGNS MAX_TIME REQUEST_TIMEOUT TRANSPORT_RETRIES MAX_BODY SEED EXAMPLES DERANDOMIZE DEPTH
 # The run history (SQLite; `off` for none) and how many runs per target it keeps.
 export HISTORY_DB HISTORY_KEEP
 
@@ -37,7 +37,7 @@ NEED_TARGET = if [ -n "$$CI" ] && [ -z "$$BASE_URL" ]; then echo "$@: BASE_URL i
 
 help:
 	@echo "make test       the conformance suite (embedded reference server unless BASE_URL is set)"
-	@echo "make selftest   the project's own tests, then the mutation check (defects and variants)"
+	@echo "make selftest   the project's own tests and the mutation check side by side (SERIAL=1: in turn)"
 	@echo "make gate       pre-release gate: fixed seed, derandomized, lean (<= 150 requests)"
 	@echo "make nightly    deep exploration: random seed (printed), DEPTH=nightly, <= 1000 requests"
 	@echo "make plan       the requests and campaigns each part will spend; sends nothing"
@@ -46,7 +46,7 @@ help:
 	@echo "make lint | bench | mutation | clean"
 	@echo "make lock       recompile the hashed lock files from pyproject.toml (UPGRADE=1: newest allowed)"
 	@echo "variables: BASE_URL API_KEY TEMPLATE_ID FORBIDDEN_API_KEY OTHER_API_KEY RATE_LIMIT RATE_WINDOW"
-	@echo "           MAX_REQUESTS MAX_TIME REQUEST_TIMEOUT TRANSPORT_RETRIES MAX_BODY SEED EXAMPLES"
+	@echo "           MAX_REQUESTS MAX_CAMPAIGNS MAX_TIME REQUEST_TIMEOUT TRANSPORT_RETRIES MAX_BODY SEED EXAMPLES"
 	@echo "           DERANDOMIZE DEPTH BASELINE REPORTS_DIR HISTORY_DB HISTORY_KEEP (see README)"
 
 # The venv holds exactly the lock's pins, each checked against its sha256; then the project
@@ -70,9 +70,10 @@ $(NODE_STAMP): package.json
 test: $(STAMP)
 	@$(PY) -m pytest tests/conformance $(PYTEST_REPORTS); $(SUITE_STATUS)
 
+# The selftests and the mutation check side by side (SERIAL=1: one after the other); the time
+# of each phase is printed at the end and kept in reports/selftest-times.json.
 selftest: $(STAMP)
-	$(PY) -m pytest tests/selftest
-	$(PY) -m tooling.mutation
+	$(PY) -m tooling.selftest $(if $(SERIAL),--serial)
 
 mutation: $(STAMP)
 	$(PY) -m tooling.mutation
@@ -107,8 +108,11 @@ nightly: $(STAMP)
 history: $(STAMP)
 	@$(PY) -m tooling.history
 
+# The bench, then the measured figures of the paced gate against a rate-limited outside server
+# (fixed and sliding windows, one to three minutes each) and make selftest's last phase times.
 bench: $(STAMP)
 	$(PY) -m tooling.bench
+	$(PY) -m tooling.bench_paced
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .hypothesis

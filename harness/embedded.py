@@ -71,6 +71,8 @@ def embedded_server(
     rate_limit: int = 0,
     defect: str | None = None,
     port: int = 0,
+    rate_window: float = EMBEDDED_RATE_WINDOW,
+    variant: str | None = None,
     tls: tuple[str, str] | None = None,
 ) -> Iterator[str]:
     """Run the reference server for the duration of the block; yields its base URL.
@@ -87,10 +89,12 @@ def embedded_server(
         REFSERVER_OTHER_KEY=keys.other_api_key,
         REFSERVER_TEMPLATE_ID=keys.template_id,
         REFSERVER_RATE_LIMIT=str(rate_limit),
-        REFSERVER_RATE_WINDOW=str(EMBEDDED_RATE_WINDOW),
+        REFSERVER_RATE_WINDOW=str(rate_window),
     )
     if defect is not None:
         env["REFSERVER_DEFECT"] = defect
+    if variant is not None:
+        env["REFSERVER_VARIANT"] = variant
     cmd = [sys.executable, "-m", "refserver", "--host", "127.0.0.1", "--port", str(port)]
     if tls is not None:
         cmd += ["--certfile", tls[0], "--keyfile", tls[1]]

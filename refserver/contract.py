@@ -13,5 +13,7 @@ RULES_FILE = Path(__file__).resolve().parent.parent / "openapi" / "rules.yaml"
 
 @cache
 def echoed_fields() -> tuple[str, ...]:
+    # libyaml's parser when PyYAML has it (the pure-Python one is slow to start a server).
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with RULES_FILE.open(encoding="utf-8") as handle:
-        return tuple(yaml.safe_load(handle)["facts"]["echoed"])
+        return tuple(yaml.load(handle, Loader=loader)["facts"]["echoed"])

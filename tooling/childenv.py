@@ -8,7 +8,15 @@ import os
 SUITE_VARIABLES = frozenset(
     {"BASE_URL", "API_KEY", "TEMPLATE_ID", "FORBIDDEN_API_KEY", "OTHER_API_KEY", "RATE_LIMIT"}
     | {"RATE_WINDOW", "DEPTH", "MAX_BODY"}
-    | {"MAX_REQUESTS", "MAX_TIME", "REQUEST_TIMEOUT", "TRANSPORT_RETRIES", "SEED", "EXAMPLES"}
+    | {
+        "MAX_REQUESTS",
+        "MAX_CAMPAIGNS",
+        "MAX_TIME",
+        "REQUEST_TIMEOUT",
+        "TRANSPORT_RETRIES",
+        "SEED",
+        "EXAMPLES",
+    }
     | {"DERANDOMIZE", "BASELINE", "REPORTS_DIR", "RUN_ID", "HISTORY_DB", "HISTORY_KEEP"}
 )
 

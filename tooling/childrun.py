@@ -1,14 +1,22 @@
 """One runner for every child run of the suite: the mutation check, the bench and the
 selftests start `python -m pytest tests/conformance` through `run_suite`, in a process group of
 its own (stopping it stops the servers it started), bounded in time, and read its report back
-through the report model, checked against the report's JSON Schema."""
+through the report model, checked against the report's JSON Schema.
+
+A run is a fresh interpreter (`python -m pytest ...`), or, given a `ForkServer`, a child
+forked from a process that imported pytest, Schemathesis and the engine once
+(`tooling/forkserver.py`): the same arguments, environment, session and time-out, without the
+start-up (a selftest holds the two to the same report)."""
 
 from __future__ import annotations
 
+import itertools
+import json
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -101,20 +109,137 @@ class ChildRun:
         return report
 
 
+class ForkServer:
+    """The client of one `tooling.forkserver` process: `run` forks a child there and waits for
+    its exit, bounded in time; safe to call from several threads at once. Environment variables
+    read only at interpreter start (`HASH_SEED_VARIABLE`) are the server's: a run that asks for
+    another value is not sent here (`serves`)."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = dict(env)
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "tooling.forkserver"],
+            cwd=ROOT,
+            env=self.env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        self._events: dict[int, dict[str, int]] = {}
+        self._changed = threading.Condition(self._lock)
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def serves(self, env: Mapping[str, str]) -> bool:
+        return self._proc.poll() is None and all(
+            env.get(name) == self.env.get(name) for name in START_VARIABLES
+        )
+
+    def _read(self) -> None:
+        assert self._proc.stdout is not None
+        for line in self._proc.stdout:
+            event = json.loads(line)
+            with self._changed:
+                self._events.setdefault(event["id"], {}).update(event)
+                self._changed.notify_all()
+        with self._changed:
+            self._changed.notify_all()
+
+    def _wait_for(self, run_id: int, key: str, timeout: float) -> int | None:
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while key not in self._events.get(run_id, {}):
+                left = deadline - time.monotonic()
+                if left <= 0 or (self._proc.poll() is not None and not self._reader.is_alive()):
+                    return None
+                self._changed.wait(min(left, 1.0))
+            return self._events[run_id][key]
+
+    def run(
+        self,
+        args: list[str],
+        env: Mapping[str, str],
+        timeout: float,
+        on_start: Callable[[int], None] | None = None,
+    ) -> tuple[int | None, str]:
+        """Exit code (None after a time-out, when the child's group is stopped) and output."""
+        run_id = next(self._ids)
+        fd, name = tempfile.mkstemp(prefix="suite-run-", suffix=".log")
+        os.close(fd)
+        request = {"id": run_id, "args": args, "env": dict(env), "cwd": str(ROOT), "out": name}
+        try:
+            with self._lock:
+                assert self._proc.stdin is not None
+                self._proc.stdin.write((json.dumps(request) + "\n").encode())
+                self._proc.stdin.flush()
+            pid = self._wait_for(run_id, "pid", 30.0)
+            if pid is None:
+                return None, "the fork server did not start the run"
+            if on_start is not None:
+                on_start(pid)
+            code = self._wait_for(run_id, "code", timeout)
+            if code is None:
+                self._stop_group(pid, run_id)
+            else:
+                # The leader gone, what it started may linger (as in `stop`).
+                with suppress(ProcessLookupError, PermissionError):
+                    os.killpg(pid, signal.SIGTERM)
+            return code, Path(name).read_text(encoding="utf-8", errors="replace")
+        finally:
+            with suppress(OSError):
+                os.unlink(name)
+            with self._lock:
+                self._events.pop(run_id, None)
+
+    def _stop_group(self, pid: int, run_id: int, grace: float = 5.0) -> None:
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            with suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, sig)
+            if self._wait_for(run_id, "code", grace) is not None:
+                return
+
+    def close(self) -> None:
+        if self._proc.stdin is not None:
+            with suppress(OSError):
+                self._proc.stdin.close()
+        try:
+            self._proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            stop(self._proc)
+
+    def __enter__(self) -> ForkServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+# The libraries the server imported before pytest could mark them for assertion rewriting
+# (Schemathesis and Hypothesis register as plugins): pytest warns, once per library, on every
+# forked run. Their asserts are not the suite's; the warning is the only difference.
+FORKED = ("-W", "ignore::pytest.PytestAssertRewriteWarning")
+# Read by the interpreter at start, so a forked run has the server's values.
+START_VARIABLES = ("PYTHONHASHSEED", "PYTHONDONTWRITEBYTECODE", "PYTHONPATH", "PYTHONSAFEPATH")
+
+
 def run_suite(
     reports: Path,
     *args: str,
     env: Mapping[str, str],
     timeout: float = RUN_TIMEOUT,
     on_start: Callable[[int], None] | None = None,
+    forks: ForkServer | None = None,
 ) -> ChildRun:
-    """The suite as a user runs it, with `env` (REPORTS_DIR is set to `reports`)."""
+    """The suite as a user runs it, with `env` (REPORTS_DIR is set to `reports`); forked from
+    `forks` when given and it can serve this environment, else a fresh interpreter."""
     reports.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    code, out = run_bounded(
-        [sys.executable, *SUITE, *args],
-        {**env, "REPORTS_DIR": str(reports)},
-        timeout,
-        on_start,
-    )
+    run_env = {**env, "REPORTS_DIR": str(reports)}
+    if forks is not None and forks.serves(run_env):
+        code, out = forks.run([*SUITE[2:], *FORKED, *args], run_env, timeout, on_start)
+    else:
+        code, out = run_bounded([sys.executable, *SUITE, *args], run_env, timeout, on_start)
     return ChildRun(code, out, reports, round(time.monotonic() - started, 2))

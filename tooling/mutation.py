@@ -13,10 +13,11 @@ import os
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import ExitStack
 from pathlib import Path
 
 from conformance.run.settings import ROOT
-from tooling.suiteruns import CLEAN, Job, Result, catalogue, run_job
+from tooling.suiteruns import CLEAN, Job, Result, catalogue, fork_server, run_job
 
 
 def verdict(r: Result) -> str:
@@ -76,14 +77,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stacks", default="uvicorn,stdlib", help="stacks for clean and variants")
     parser.add_argument("--defect-stacks", default="uvicorn,stdlib", help="stacks for defects")
     parser.add_argument("--docs", type=Path, help="also write the table to this Markdown file")
+    parser.add_argument(
+        "--no-fork",
+        action="store_true",
+        help="a fresh interpreter per run (default: forked from one that imported the suite once)",
+    )
     args = parser.parse_args(argv)
     reports = Path(os.environ.get("REPORTS_DIR", ROOT / "reports"))
     jobs = jobs_for(args)
     print(f"mutation check: {len(jobs)} suite runs, {args.jobs} at a time", flush=True)
     started = time.monotonic()
     results: dict[Job, Result] = {}
-    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        futures = [pool.submit(run_job, job, reports / "mutation", args.seed) for job in jobs]
+    forks = None if args.no_fork else fork_server()
+    with ExitStack() as stack, ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        if forks is not None:
+            stack.callback(forks.close)
+        futures = [
+            pool.submit(run_job, job, reports / "mutation", args.seed, forks=forks) for job in jobs
+        ]
         for done, future in enumerate(as_completed(futures), 1):
             r = future.result()
             results[r.job] = r

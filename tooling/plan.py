@@ -16,7 +16,7 @@ from conformance.checks.contexts import GATE_FACTORS, NIGHTLY_FACTORS, contexts
 from conformance.checks.repeat import NIGHTLY_RUNS, NIGHTLY_SHARE
 from conformance.contract.document import target_operation
 from conformance.contract.matrix import build_matrix
-from conformance.pytest_layer.cost import describe, estimate
+from conformance.pytest_layer.cost import describe, estimate, findings_bound
 from conformance.run.settings import ROOT, ConfigError, Settings
 from conformance.wire.redact import curl_line
 
@@ -61,7 +61,7 @@ def main() -> int:
     full = math.prod(len(levels) for levels in factors.values())
     print(
         f"\n# semantic contexts ({depth}): {len(rows)} rows cover every "
-        f"{'3' if depth == 'nightly' else '2'}-wise combination of {', '.join(factors)} "
+        f"2-wise combination of {', '.join(factors)} "
         f"(the full product is {full}); each row is one request and one campaign"
     )
     print("\n".join(f"#   {ctx.id}" for ctx in rows))
@@ -72,7 +72,14 @@ def main() -> int:
     print(f"\n# other tests ({len(others)}; some need optional keys):")
     print("\n".join(f"#   {nodeid}" for nodeid in others))
     print("\n# planned cost per part (requests and campaigns at most, before throttling):")
-    print("\n".join(f"# {line}" for line in describe(estimate(items, settings), settings)))
+    print(
+        "\n".join(
+            f"# {line}"
+            for line in describe(
+                estimate(items, settings), settings, findings_bound(items, settings)
+            )
+        )
+    )
     return 0
 
 

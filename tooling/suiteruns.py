@@ -12,7 +12,7 @@ from typing import Any
 
 from conformance.run.settings import ROOT
 from tooling.childenv import child_env
-from tooling.childrun import run_suite
+from tooling.childrun import ForkServer, run_suite
 
 CLEAN = "(clean)"
 RUN_TIMEOUT = 300
@@ -61,18 +61,29 @@ def catalogue(flag: str) -> list[dict[str, Any]]:
     return listed
 
 
-def run_job(job: Job, reports: Path, seed: int, *args: str) -> Result:
+# What every mutation run shares with the fork server: variables read at interpreter start.
+SERVER_ENV = {"PYTHONHASHSEED": "0"}
+
+
+def fork_server() -> ForkServer:
+    """A fork server for the mutation check's runs (see tooling/forkserver.py)."""
+    return ForkServer(child_env(**SERVER_ENV))
+
+
+def run_job(
+    job: Job, reports: Path, seed: int, *args: str, forks: ForkServer | None = None
+) -> Result:
     slug = "clean" if job.name == CLEAN else job.name
     out = reports / job.stack / slug
     # A planted defect's run is no run of a target: it stays out of any history.
-    env = child_env(SEED=str(seed), DERANDOMIZE="1", PYTHONHASHSEED="0", HISTORY_DB="off")
+    env = child_env(SEED=str(seed), DERANDOMIZE="1", HISTORY_DB="off", **SERVER_ENV)
     env["REFSERVER_STACK"] = job.stack
     env["DEPTH"] = job.depth
     if job.kind == "defect":
         env["REFSERVER_DEFECT"] = job.name
     elif job.kind == "variant":
         env["REFSERVER_VARIANT"] = job.name
-    child = run_suite(out, "-q", *args, env=env)
+    child = run_suite(out, "-q", *args, env=env, forks=forks)
     (out / "pytest.log").write_text(child.output, encoding="utf-8")
     # A run that timed out counts as a failed run (exit 2, pytest's "interrupted").
     result = Result(job, 2 if child.code is None else child.code, out, seconds=child.seconds)

@@ -34,7 +34,8 @@ from schemathesis.openapi.checks import (
     UndefinedStatusCode,
 )
 
-from conformance.run.findings import Finding
+from conformance.checks.seeding import from_contract_and_seed_only
+from conformance.run.findings import CampaignBudgetSpent, Finding
 from conformance.run.settings import DOCUMENT, Settings
 from conformance.wire.exchange import Exchange
 
@@ -79,6 +80,36 @@ RULE_OF_FAILURE: Mapping[type[Failure], str] = MappingProxyType(
 PROPERTY_RULES = tuple(dict.fromkeys(RULE_OF_FAILURE.values()))
 
 
+# The document's request examples, which the examples phase sends before any generated case:
+# in positive mode each creates a campaign.
+EXPLICIT_POSITIVE = 2
+# A failing property test is not shrunk (each shrink step is a request, and a campaign in
+# positive mode): Hypothesis stops generating at the first failure of a phase and replays it
+# once to report it. What a finding may add is that one replay per phase.
+REPLAYS_PER_PHASE = 1
+
+
+def property_phases(settings: Settings) -> int:
+    """The Schemathesis phases that generate cases: examples and fuzzing, coverage at the nightly."""
+    return 3 if settings.depth == "nightly" else 2
+
+
+def positive_share(settings: Settings) -> int:
+    """Positive examples before the campaign budget: the gate keeps an eighth (each creates)."""
+    return settings.examples if settings.depth == "nightly" else max(1, settings.examples // 8)
+
+
+def positive_examples(settings: Settings, campaigns_left: int) -> int:
+    """Positive examples scaled to what the campaign budget has left, the document's examples
+    first; none left: the positive property test is not tested (never passed)."""
+    if campaigns_left <= 0:
+        raise CampaignBudgetSpent(
+            f"campaign budget MAX_CAMPAIGNS={settings.max_campaigns} spent before the positive "
+            "property cases"
+        )
+    return max(1, min(positive_share(settings), campaigns_left - EXPLICIT_POSITIVE))
+
+
 def rule_of(failure: Failure) -> str:
     for kind, rule in RULE_OF_FAILURE.items():
         if isinstance(failure, kind):
@@ -100,6 +131,7 @@ def as_finding(failure: Failure, exchange: Exchange | None) -> Finding:
 
 def load_schema(settings: Settings, *, mode: str, examples: int, coverage: bool) -> Any:
     """The document as Schemathesis sees it, aimed at the target, seeded."""
+    from_contract_and_seed_only()
     config = SchemathesisConfig.from_dict(
         {
             "seed": settings.seed,
@@ -110,6 +142,7 @@ def load_schema(settings: Settings, *, mode: str, examples: int, coverage: bool)
                 "max-examples": examples,
                 "deterministic": settings.derandomize,
                 "database": "none",  # nothing from a run, keys included, is kept on disk
+                "no-shrink": True,  # a finding costs one replay, not a shrinking search
             },
             "phases": {
                 "stateful": {"enabled": False},

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-import yaml
 from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from conformance.contract import yamlfile
 from conformance.run.settings import DOCUMENT
 
 DOC_URI = "urn:carecycle:campaigns"
@@ -18,8 +18,7 @@ DOC_URI = "urn:carecycle:campaigns"
 
 @cache
 def document() -> dict[str, Any]:
-    with DOCUMENT.open(encoding="utf-8") as handle:
-        loaded: dict[str, Any] = yaml.safe_load(handle)
+    loaded: dict[str, Any] = yamlfile.load(DOCUMENT)
     return loaded
 
 

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-import yaml
-
+from conformance.contract import yamlfile
 from conformance.run.settings import RULES_FILE
 
 
@@ -22,8 +21,7 @@ class Rule:
 
 @cache
 def _data() -> dict[str, Any]:
-    with RULES_FILE.open(encoding="utf-8") as handle:
-        loaded: dict[str, Any] = yaml.safe_load(handle)
+    loaded: dict[str, Any] = yamlfile.load(RULES_FILE)
     return loaded
 
 

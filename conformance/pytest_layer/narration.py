@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from conformance.pytest_layer.cost import describe, estimate
+from conformance.pytest_layer.cost import describe, estimate, findings_bound, upper_bound
 from conformance.run.preflight import optional_checks
 from conformance.run.settings import Settings
 from conformance.wire.ledger import Ledger
@@ -34,8 +34,9 @@ def announce(
     settings: Settings,
     items: list[pytest.Item],
     rejected: dict[str, str] | None = None,
-) -> None:
-    """The start: what is tested, at what pace, with which optional checks, at what cost."""
+) -> int:
+    """The start: what is tested, at what pace, with which optional checks, at what cost;
+    returns the plan's bound on requests (findings included)."""
     target = settings.target_label
     pace = (
         f"paced at RATE_LIMIT={settings.rate_limit}/min"
@@ -48,8 +49,9 @@ def announce(
         "optional: " + "; ".join(optional_checks(settings, rejected)),
         *(rejected or {}).values(),
         "planned cost (at most, before throttling):",
-        *describe(estimate(items, settings), settings),
+        *describe(estimate(items, settings), settings, findings_bound(items, settings)),
     )
+    return upper_bound(items, settings)
 
 
 def progress(config: pytest.Config, ledger: Ledger) -> Callable[[], None]:

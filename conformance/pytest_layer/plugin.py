@@ -18,9 +18,11 @@ import pluggy
 import pytest
 
 from conformance.checks.catalogue import NamedRule, named_by_baseline, named_by_checks, unknown
+from conformance.checks.ratewindow import arm
+from conformance.checks.seeding import from_contract_and_seed_only
 from conformance.checks.semantic import RunMemory
 from conformance.pytest_layer.classify import DECLARED, SUBFAILED, classify
-from conformance.pytest_layer.cost import describe, estimate, total
+from conformance.pytest_layer.cost import describe, estimate, findings_bound, total
 from conformance.pytest_layer.narration import announce, progress
 from conformance.pytest_layer.records import finish_har, history_warning, remembering, start_har
 from conformance.reports import model as m
@@ -66,6 +68,7 @@ def pytest_configure(config: pytest.Config) -> None:
     """The run's context, made once: its id (collection builds named cases from it), and every
     key given. Redaction at the last step: whatever pytest, Hypothesis or Schemathesis print
     goes through a writer that masks every form of every key."""
+    from_contract_and_seed_only()  # before Hypothesis's plugin gathers constants at collection
     given = [v.strip() for k in KEY_VARIABLES if (v := os.environ.get(k, "")).strip()]
     ctx = config.stash[CONTEXT] = RunContext(run_id=new_run_id(os.environ), given_secrets=given)
     config.stash[ITEMS] = []
@@ -86,7 +89,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     except ConfigError:
         return
     print("planned cost per part (requests and campaigns at most, before throttling):")
-    print("\n".join(describe(estimate(items, settings), settings)))
+    print("\n".join(describe(estimate(items, settings), settings, findings_bound(items, settings))))
 
 
 def _stop(ctx: RunContext, message: str, status: int) -> None:
@@ -132,7 +135,9 @@ def target(pytestconfig: pytest.Config) -> Settings:
         _stop(ctx, f"preflight: {exc}", outcomes.NOT_TESTED)
     except (PreflightError, TransportFault, NotTested) as exc:
         _stop(ctx, f"preflight: {exc}", outcomes.SETUP_ERROR)
-    announce(pytestconfig, settings, pytestconfig.stash[ITEMS], api.rejected)
+    ctx.planned_at_most = announce(pytestconfig, settings, pytestconfig.stash[ITEMS], api.rejected)
+    if any(item.get_closest_marker("rate_limit") for item in pytestconfig.stash[ITEMS]):
+        arm(api)  # the rate-limit proof from the first window of a paced target
     return settings
 
 
@@ -280,7 +285,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         target=settings.target_label,
         started=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ctx.started)),
         seconds=round(time.time() - ctx.started, 1),
-        budget=m.Budget(settings.max_requests, settings.max_time),
+        budget=m.Budget(
+            settings.max_requests, settings.max_time, settings.max_campaigns, ctx.planned_at_most
+        ),
         planned=m.Part(*total(estimate(items, settings))),
         exit_status=status,
         exit_meaning=outcomes.EXIT_MEANING.get(status, "see pytest's exit codes"),

@@ -18,7 +18,7 @@ from conformance.reports.historyview import history_label, history_lines
 from conformance.run.findings import Finding, Kind
 from conformance.run.outcomes import TestResult
 from conformance.reports.faults import fault_lines, group_faults
-from conformance.run.settings import Settings
+from conformance.run.settings import Settings, name_prefix
 from conformance.wire.ledger import Ledger
 from conformance.wire.redact import excerpt, redact, visible
 
@@ -172,6 +172,18 @@ def build(results: list[TestResult], ledger: Ledger, run: m.RunInfo) -> m.Report
     )
 
 
+def created_list(ledger: Ledger, prefix: str) -> dict[str, Any]:
+    """created.json: every campaign the run created, for a clean-up by hand (the vendor has no
+    delete): its id, name and the run's name prefix when the name carries it (a name on a short
+    length edge cannot), and the POSTs that may have created one."""
+    campaigns = [
+        {"id": c["id"], "name_prefix": prefix if str(c.get("name")).startswith(prefix) else None}
+        | c
+        for c in ledger.created
+    ]
+    return {"name_prefix": prefix, "campaigns": campaigns, "maybe_created": ledger.maybe_created}
+
+
 def run_summary(report: m.Report) -> dict[str, Any]:
     """run.json: the run, and what it cost."""
     req = report.requests
@@ -203,7 +215,7 @@ def write_reports(
         report = attach(report)
     _write(directory / "conformance.json", report.to_json(), secrets)
     _write(directory / "conformance.md", markdown(report), secrets)
-    created = {"campaigns": ledger.created, "maybe_created": ledger.maybe_created}
+    created = created_list(ledger, name_prefix(run.run_id))
     _write(directory / "created.json", json.dumps(created, indent=2, ensure_ascii=False), secrets)
     _write(directory / "run.json", json.dumps(run_summary(report), indent=2), secrets)
     write_summary(directory, report, secrets)

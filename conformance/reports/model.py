@@ -144,6 +144,9 @@ class RuleVerdicts:
 class Budget:
     max_requests: int | None
     max_time: float
+    max_campaigns: int
+    # The plan's "at most": planned requests plus what findings may add (None: no plan made).
+    planned_at_most: int | None
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ class RunContext:
     # Every key given, valid configuration or not: a stop message must not leak one either.
     given_secrets: list[str] = field(default_factory=list)
     report: Report | None = None  # the built report, once written
+    planned_at_most: int | None = None  # the plan's bound on requests, findings included
 
     @property
     def active(self) -> bool:

@@ -83,6 +83,11 @@ class CannotJudge(Exception):
     is reported as not tested, and the run goes on."""
 
 
+class CampaignBudgetSpent(CannotJudge):
+    """MAX_CAMPAIGNS reached: a case that would create a campaign is not sent, and is reported
+    not tested (never passed); the cases that create nothing go on."""
+
+
 class TransportFault(Exception):
     """The exchange did not complete: refused, reset, timed out, over the size cap, undecodable.
     `kind` names the way it failed (conformance.wire.faults), for grouping and the preflight."""

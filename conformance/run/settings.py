@@ -48,11 +48,12 @@ def mark_name(name: str, prefix: str, max_length: int) -> str:
 
 
 # Per depth: examples per generation mode (negative; positive cases get an eighth, since each
-# creates a campaign), and the default request budget.
+# creates a campaign, and no more than the campaign budget leaves), the default request budget,
+# and the default campaign budget (the vendor has no delete: every campaign stays in the account).
 DEPTHS: Mapping[str, Mapping[str, int | None]] = MappingProxyType(
     {
-        "gate": MappingProxyType({"examples": 25, "max_requests": None}),
-        "nightly": MappingProxyType({"examples": 200, "max_requests": 1000}),
+        "gate": MappingProxyType({"examples": 25, "max_requests": None, "max_campaigns": 30}),
+        "nightly": MappingProxyType({"examples": 200, "max_requests": 1000, "max_campaigns": 50}),
     }
 )
 
@@ -104,6 +105,8 @@ class Settings:
     # The contract's window; a harness may start a sibling with a shorter one.
     rate_window: float = 60.0
     max_requests: int | None = None
+    # Campaigns the run may create (MAX_CAMPAIGNS): a case that would create one more is not sent.
+    max_campaigns: int = 30
     max_time: float = 1800.0
     request_timeout: float = 10.0
     # Response bodies are read up to this many decoded bytes; more is a transport fault.
@@ -214,6 +217,7 @@ class Settings:
             depth=depth,
             examples=_int(env, "EXAMPLES") or DEPTHS[depth]["examples"] or 1,
             max_requests=_int(env, "MAX_REQUESTS") or DEPTHS[depth]["max_requests"],
+            max_campaigns=_int(env, "MAX_CAMPAIGNS", DEPTHS[depth]["max_campaigns"]) or 0,
             run_id=run_id or new_run_id(env),
             derandomize=env.get("DERANDOMIZE", "").strip().lower() not in ("", "0", "false", "no"),
             baseline=Path(env["BASELINE"])

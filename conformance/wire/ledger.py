@@ -40,6 +40,11 @@ class Ledger:
     sink: Callable[[Exchange, float], None] | None = None
     pending: list[tuple[Exchange, float]] = field(default_factory=list)
 
+    @property
+    def campaigns(self) -> int:
+        """Campaigns the run created, counting every POST that may have created one."""
+        return len(self.created) + len(self.maybe_created)
+
     def begin(self, test: str) -> None:
         """A new test starts: its requests count against it from here."""
         self.flush()

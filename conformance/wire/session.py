@@ -30,6 +30,7 @@ from conformance.wire.adapter import TrackingAdapter, never_reached
 from conformance.wire.exchange import Exchange
 from conformance.wire.faults import ambiguous_framing, classify
 from conformance.wire.ledger import Ledger
+from conformance.wire.pacer import KeyPacer
 
 MAX_RETRY_AFTER = 65.0  # a 60-per-minute window never needs longer
 THROTTLE_RETRIES = 3
@@ -93,8 +94,17 @@ class GuardedSession(requests.Session):
         self._adapter = TrackingAdapter()
         self.mount("http://", self._adapter)
         self.mount("https://", self._adapter)
-        # Pacing protects the target; a harness says when its own needs none.
+        # Pacing protects the target; a harness says when its own needs none. Per key, a
+        # window's share back to back (wire/pacer.py).
         self._interval = settings.pace_interval
+        self.pacer = (
+            KeyPacer(settings.rate_limit, settings.rate_window)
+            if self._interval and settings.rate_limit
+            else None
+        )
+        # Called once, when the main key's first window is full and no 429 came for it: the
+        # rate-limit check's proof (checks/ratewindow.py). Dropped at the first 429.
+        self.on_window_full: Callable[[], None] | None = None
 
     @contextmanager
     def rate_limit_probe(self) -> Iterator[None]:
@@ -145,12 +155,26 @@ class GuardedSession(requests.Session):
         if self.remaining() <= 0:
             raise BudgetExhausted(f"time budget MAX_TIME={self.settings.max_time:g}s reached")
 
-    def _pace(self) -> None:
-        wait = self._last_sent + self._interval - time.monotonic()
+    def _pace(self, request: requests.PreparedRequest) -> None:
+        key = request.headers.get("x-api-key")
+        if self.pacer is None or not self._interval:
+            wait = self._last_sent + self._interval - time.monotonic()
+        else:
+            wait = self.pacer.wait(key, time.monotonic())
+            if wait > 0 and key == self.settings.api_key and self.on_window_full is not None:
+                proof, self.on_window_full = self.on_window_full, None
+                proof()
+                wait = self.pacer.wait(key, time.monotonic())
         if wait > 0:
             self.ledger.pace_wait += wait
             self._wait(wait)
         self._last_sent = time.monotonic()
+
+    def _paced(self, request: requests.PreparedRequest) -> None:
+        """Into the key's log at the answer (the target counted it no later): a window's next
+        request then never reaches the target before the window that counted this one ends."""
+        if self.pacer is not None:
+            self.pacer.record(request.headers.get("x-api-key"), time.monotonic())
 
     def idle_for(self, seconds: float) -> None:
         """Wait until `seconds` have passed since this session's last request (a fresh window
@@ -179,6 +203,7 @@ class GuardedSession(requests.Session):
             response = self._send_with_retries(request, **kwargs)
             if response.status_code != 429 or self._raw_429:
                 return response
+            self.on_window_full = None  # throttled early: no proof from this window
             self.ledger.throttled += 1
             wait = _retry_after(response)
             if throttle_try == THROTTLE_RETRIES:
@@ -197,10 +222,11 @@ class GuardedSession(requests.Session):
         attempts = self.settings.transport_retries + 1
         for attempt in range(attempts):
             self._guard(request)
-            self._pace()
+            self._pace(request)
             try:
                 response = self._send_once(request, **kwargs)
             except TransportFault as fault:
+                self._paced(request)
                 reached = not never_reached(fault.__cause__)
                 if reached:
                     self.ledger.sent += 1
@@ -219,6 +245,7 @@ class GuardedSession(requests.Session):
                     ) from fault.__cause__
                 time.sleep(min(2.0**attempt * 0.5, 5.0, max(self.remaining(), 0)))
                 continue
+            self._paced(request)
             # One Exchange per response: the ledger, the checks and the reports share its parse.
             exchange = Exchange.from_response(
                 response,

@@ -8,7 +8,12 @@ import pytest
 import schemathesis
 from schemathesis.core.failures import Failure, FailureGroup
 
-from conformance.checks.property import PROPERTY_RULES, as_finding, load_schema
+from conformance.checks.property import (
+    PROPERTY_RULES,
+    as_finding,
+    load_schema,
+    positive_examples,
+)
 from conformance.checks.verdict import semantic_findings
 from conformance.contract.document import request_schema, target_operation
 from conformance.run.findings import ConformanceFailure
@@ -28,9 +33,10 @@ def negative_schema(target: Settings):
 
 
 @pytest.fixture(scope="session")
-def positive_schema(target: Settings):
-    """Valid bodies: each creates a campaign, so the gate keeps a small seeded share."""
-    examples = target.examples if target.depth == "nightly" else max(1, target.examples // 8)
+def positive_schema(target: Settings, api: Api):
+    """Valid bodies: each creates a campaign, so the gate keeps a small seeded share, and no
+    run more than its campaign budget has left (they run after every other creating case)."""
+    examples = positive_examples(target, api.campaigns_left())
     return load_schema(target, mode="positive", examples=examples, coverage=False)
 
 
@@ -52,6 +58,9 @@ def test_positive(case, api: Api) -> None:
 def check_case(case, api: Api) -> None:
     if isinstance(case.body, dict) and isinstance(case.body.get("name"), str):
         case.body["name"] = mark_name(case.body["name"], api.settings.name_prefix, NAME_MAX)
+    # A generated case may create a campaign (a positive one does; a negative one the target
+    # wrongly accepts, too): none is sent once the campaign budget is spent.
+    api.spend_campaign()
     # Through the guarded session: paced, counted, capped, never redirected.
     response = case.call(session=api.session)
     exchange = api.session.exchange_of(response.request)

@@ -1,8 +1,11 @@
 """The rate limit, on both sides, in a fresh window: request N is served, N+1 refused with the
 documented body; `Retry-After` agrees; the limit is per key; a throttled key's bad body is 429.
 
-Runs last against a given target (it spends the key's quota). Against the embedded target it
-uses a sibling server with a small limit and a short window, so the run is never throttled.
+Against a paced target the proof comes from the run's own first window (the pace sends the
+main key's first N requests back to back; `conformance/checks/ratewindow.py`); without it (a
+429 came early, or N+1 was served) these tests run last with a quiet window and a burst of
+their own. Against the embedded target they use a sibling server with a small limit and a
+short window, so the run is never throttled.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from conformance.checks.ratewindow import quiet_body
 from conformance.checks.verdict import expect_status, fail
 from conformance.run.findings import CannotJudge
 from conformance.wire.api import Api
@@ -25,12 +29,6 @@ class Burst:
     served: int  # requests served before the first 429
     refused: Exchange | None  # the first 429, if any
     last: Exchange
-
-
-def quiet_body(api: Api) -> dict[str, str]:
-    """A valid body naming no template of the caller's: a 404 that creates nothing, decided after
-    the limit (so a server that judges bodies first still meets the limit here)."""
-    return {"name": api.settings.name_prefix + "rate", "templateId": "cct-no-such-template"}
 
 
 def fresh_burst(api: Api, limit: int) -> Burst:
@@ -50,6 +48,9 @@ def fresh_burst(api: Api, limit: int) -> Burst:
 @pytest.fixture(scope="module")
 def burst(limited_api: Api) -> Burst:
     limit = limited_api.settings.rate_limit or 0
+    proof = limited_api.rate_proof
+    if proof is not None and proof.refused is not None:
+        return Burst(proof.served, proof.refused, proof.refused)
     first = fresh_burst(limited_api, limit)
     if first.refused is None:
         # More than N served: a fixed window may have ended during the burst. Not a failure
@@ -119,8 +120,12 @@ def test_limit_is_per_key(burst: Burst, limited_api: Api) -> None:
     if not limited_api.settings.other_api_key:
         pytest.skip("per-key check needs OTHER_API_KEY (a key of another client)")
     limited_api.require("OTHER_API_KEY")
-    with limited_api.session.rate_limit_probe():
-        exchange = limited_api.post(quiet_body(limited_api), key="OTHER_API_KEY")
+    proof = limited_api.rate_proof
+    if proof is not None and proof.refused is burst.refused and proof.other_key is not None:
+        exchange = proof.other_key  # sent right after the first window's N+1
+    else:
+        with limited_api.session.rate_limit_probe():
+            exchange = limited_api.post(quiet_body(limited_api), key="OTHER_API_KEY")
     if exchange.status == 429:
         fail("rate.per-key", "another key is throttled by this key's burst", exchange)
     expect_status(exchange, 404, "rate.per-key")
@@ -133,8 +138,12 @@ def test_throttled_key_is_429_before_its_body_is_judged(burst: Burst, limited_ap
     again right before a second probe, and only that one decides."""
     _refused(burst)
     limit = limited_api.settings.rate_limit or 0
+    proof = limited_api.rate_proof
     with limited_api.session.rate_limit_probe():
-        exchange = limited_api.post(raw=b'{"name": ')
+        if proof is not None and proof.refused is burst.refused and proof.order is not None:
+            exchange = proof.order  # sent right after the first window's N+1
+        else:
+            exchange = limited_api.post(raw=b'{"name": ')
         if exchange.status != 429:
             for _ in range(limit + 1):
                 if limited_api.post(quiet_body(limited_api)).status == 429:

@@ -30,7 +30,7 @@ def test_not_json_is_400(api: Api, probe: dict[str, Any]) -> None:
 @pytest.mark.cost(requests=1, campaigns=1)
 def test_json_media_types_count_as_json(api: Api, probe: dict[str, Any]) -> None:
     body = {"name": api.settings.name_prefix + "media-type"}
-    exchange = api.post(body, content_type=probe["content_type"])
+    exchange = api.post(body, content_type=probe["content_type"], creates=True)
     expect_campaign(exchange, body, api.memory, "API_KEY", rule="body.not-json")
 
 
@@ -54,7 +54,9 @@ def test_huge_integers_are_422(api: Api, probe: dict[str, Any]) -> None:
 @pytest.mark.cost(requests=1, campaigns=1)
 def test_past_32_bits_is_still_an_integer(api: Api) -> None:
     body = {"name": api.settings.name_prefix + "2^31", "maxConcurrentCalls": 2**31}
-    expect_campaign(api.post(body), body, api.memory, "API_KEY", rule="robustness.no-5xx")
+    expect_campaign(
+        api.post(body, creates=True), body, api.memory, "API_KEY", rule="robustness.no-5xx"
+    )
 
 
 @pytest.mark.rule("robustness.no-5xx")

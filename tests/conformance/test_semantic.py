@@ -43,7 +43,7 @@ def _send(api: Api, ctx: Context, probe: list[Probe]) -> tuple[dict[str, Any], E
         # The preflight's template probe is this row's request: judged here, sent once.
         body, exchange = probe.pop()
         return body, exchange, key
-    return body, api.post(body, key=key), key
+    return body, api.post(body, key=key, creates=True), key
 
 
 @pytest.mark.rule("semantic.echo")
@@ -60,7 +60,7 @@ def test_context(ctx: Context, api: Api, request: pytest.FixtureRequest) -> None
         campaign = expect_campaign(exchange, body, api.memory, key, rule="semantic.echo")
         api.memory.created_by_key.setdefault(key, (campaign, exchange))
 
-    judge_repeatedly(attempt, request.node.name, api.settings.depth, api.reruns)
+    judge_repeatedly(attempt, request.node.name, api.settings.depth, api.reruns, creates=True)
 
 
 @pytest.mark.rule("semantic.id")
@@ -69,13 +69,15 @@ def test_same_body_twice_gives_two_campaigns(api: Api, request: pytest.FixtureRe
     body = {"name": api.settings.name_prefix + "twice"}
 
     def attempt() -> None:
-        first = expect_campaign(api.post(body), body, api.memory, MAIN, rule="semantic.id")
-        second_exchange = api.post(body)
+        first = expect_campaign(
+            api.post(body, creates=True), body, api.memory, MAIN, rule="semantic.id"
+        )
+        second_exchange = api.post(body, creates=True)
         second = expect_campaign(second_exchange, body, api.memory, MAIN, rule="semantic.id")
         if first["id"] == second["id"]:
             fail("semantic.id", f"two calls returned the same id {first['id']}", second_exchange)
 
-    judge_repeatedly(attempt, request.node.name, api.settings.depth, api.reruns)
+    judge_repeatedly(attempt, request.node.name, api.settings.depth, api.reruns, creates=True)
 
 
 @pytest.mark.rule("semantic.client")
@@ -90,7 +92,7 @@ def test_clients_are_told_apart(api: Api, request: pytest.FixtureRequest) -> Non
     def created(key: str) -> tuple[dict[str, Any], Exchange]:
         if key in api.memory.created_by_key:
             return api.memory.created_by_key[key]
-        exchange = api.post(body, key=key)
+        exchange = api.post(body, key=key, creates=True)
         return expect_campaign(exchange, body, api.memory, key, rule="semantic.client"), exchange
 
     def attempt() -> None:
@@ -102,4 +104,4 @@ def test_clients_are_told_apart(api: Api, request: pytest.FixtureRequest) -> Non
                 other_exchange,
             )
 
-    judge_repeatedly(attempt, request.node.name, api.settings.depth, api.reruns)
+    judge_repeatedly(attempt, request.node.name, api.settings.depth, api.reruns, creates=True)

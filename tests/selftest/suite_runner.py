@@ -1,14 +1,19 @@
-"""Run the conformance suite as a user would (a subprocess) against a reference server we start."""
+"""Run the conformance suite as a user would (a child run) against a reference server we start.
+
+The runs are forked from one fork server for the whole selftest session (the same report as a
+fresh interpreter, `tests/selftest/tooling/test_forkserver.py`), less the start-up of each;
+`fork=False` starts a fresh interpreter (the hostile test bed watches its child's memory)."""
 
 from __future__ import annotations
 
+import atexit
 from contextlib import AbstractContextManager
 from pathlib import Path
 
 from conformance.reports.schema import load_checked
 from harness.embedded import EmbeddedKeys, embedded_server
 from tooling.childenv import child_env
-from tooling.childrun import ChildRun
+from tooling.childrun import ChildRun, ForkServer
 from tooling.childrun import run_suite as run_suite_child
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,8 +30,21 @@ def reference_server(keys: EmbeddedKeys, defect: str | None = None) -> AbstractC
     return embedded_server(keys, defect=defect or "")
 
 
-def run_suite(reports: Path, *args: str, **env_vars: str) -> ChildRun:
+# The session's fork server, started at the first run and closed at exit.
+_FORKS: list[ForkServer] = []
+
+
+def fork_server() -> ForkServer:
+    if not _FORKS:
+        server = ForkServer(child_env())
+        atexit.register(server.close)
+        _FORKS.append(server)
+    return _FORKS[0]
+
+
+def run_suite(reports: Path, *args: str, fork: bool = True, **env_vars: str) -> ChildRun:
     """The suite with the given variables (BASE_URL, API_KEY, ...) and reports in `reports`."""
-    env = child_env(SEED="7", DERANDOMIZE="1", **env_vars)
+    env = child_env(**{"SEED": "7", "DERANDOMIZE": "1", **env_vars})
     html = (f"--junitxml={reports / 'junit.xml'}", f"--html={reports / 'report.html'}")
-    return run_suite_child(reports, *html, "--self-contained-html", *args, env=env)
+    forks = fork_server() if fork else None
+    return run_suite_child(reports, *html, "--self-contained-html", *args, env=env, forks=forks)

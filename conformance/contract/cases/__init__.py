@@ -6,7 +6,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from conformance.contract import yamlfile
 
 HERE = Path(__file__).resolve().parent
 PROBES = HERE / "probes.yaml"
@@ -15,8 +15,7 @@ SCHEMA = HERE / "probes.schema.json"
 
 @cache
 def probes() -> dict[str, list[dict[str, Any]]]:
-    with PROBES.open(encoding="utf-8") as handle:
-        loaded: dict[str, list[dict[str, Any]]] = yaml.safe_load(handle)
+    loaded: dict[str, list[dict[str, Any]]] = yamlfile.load(PROBES)
     return loaded
 
 

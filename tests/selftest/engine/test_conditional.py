@@ -19,7 +19,7 @@ from conformance.checks.contexts import (
 from conformance.checks.repeat import Allowance, judge_repeatedly, planned_runs
 from conformance.contract.covering import covering_array, uncovered_tuples
 from conformance.contract.shapes import SHAPES, Shape, shaped
-from conformance.run.findings import ConformanceFailure, Finding, NotTested
+from conformance.run.findings import CampaignBudgetSpent, ConformanceFailure, Finding, NotTested
 
 
 @pytest.mark.parametrize("strength", [2, 3])
@@ -41,9 +41,9 @@ def test_covering_array_keeps_seeds_and_never_builds_a_forbidden_row() -> None:
 
 def test_gate_contexts_are_pairwise_and_the_nightly_walks_more() -> None:
     gate, nightly = contexts("gate"), contexts("nightly")
-    assert len(gate) <= 6 < len(nightly)
+    assert len(gate) <= 6 < len(nightly) <= 10  # each row is a campaign: the budget is 50
     rows = [c.row for c in nightly]
-    assert uncovered_tuples(rows, NIGHTLY_FACTORS, 3, tenancy_allows) == []
+    assert uncovered_tuples(rows, NIGHTLY_FACTORS, 2, tenancy_allows) == []
     assert len({c.id for c in gate}) == len(gate)
 
 
@@ -94,12 +94,15 @@ def test_a_passing_case_at_the_gate_is_sent_once() -> None:
     assert judge_repeatedly(_flaky([True]), "any", "gate") == "ok"
 
 
-def test_a_budget_stop_during_the_rerun_keeps_the_finding_unlabelled() -> None:
+@pytest.mark.parametrize(
+    "stop", [NotTested("request budget reached"), CampaignBudgetSpent("MAX_CAMPAIGNS spent")]
+)
+def test_a_budget_stop_during_the_rerun_keeps_the_finding_unlabelled(stop: Exception) -> None:
     def attempt() -> str:
         attempt.calls += 1  # type: ignore[attr-defined]
         if attempt.calls == 1:  # type: ignore[attr-defined]
             raise ConformanceFailure([Finding("semantic.echo", ("name differs",))])
-        raise NotTested("request budget reached")
+        raise stop
 
     attempt.calls = 0  # type: ignore[attr-defined]
     with pytest.raises(ConformanceFailure) as info:
@@ -115,3 +118,10 @@ def test_the_gate_reruns_one_case_per_broken_rule() -> None:
             judge_repeatedly(_flaky([False, False]), case, "gate", allowance)
         labels += [f.repeat for f in info.value.findings]
     assert labels == ["reproduced (2 of 2)", "", ""]
+
+
+def test_the_nightly_repeats_only_cases_that_create_nothing() -> None:
+    """A repeat of a creating case would spend the campaign budget the property tests need."""
+    case = next(c for c in (f"case-{i}" for i in range(50)) if planned_runs(c, "nightly") == 4)
+    assert planned_runs(case, "nightly", creates=True) == 1
+    assert judge_repeatedly(_flaky([True]), case, "nightly", creates=True) == "ok"

@@ -3,8 +3,10 @@ subprocess, and the promises a user pointing it at production relies on: the doc
 status (0 conforming, 1 findings, 6 transport faults, 7 not tested, 8 setup stop), bounded
 time and memory, redirects never followed, and no form of any key anywhere.
 
-Runtime: the drip, stall and keep-alive probes need MAX_TIME=20 and the throttle probes
-MAX_TIME=30 (each must outlast a few REQUEST_TIMEOUTs to prove the deadline holds); the rest
+Runtime: the drip, stall and keep-alive probes run with MAX_TIME=6 and REQUEST_TIMEOUT=2 (each
+must outlast a few REQUEST_TIMEOUTs to prove the deadline holds, and the drip's byte a second
+must come inside the socket's read time-out, so only the total deadline ends an exchange); the
+throttle probes with MAX_TIME=8 (the promise is the outcome, not the size of the wall); the rest
 stop at the preflight or a small MAX_REQUESTS. Every run has a hard wall (the child is killed
 and the test fails), so the file never hangs.
 """
@@ -32,7 +34,9 @@ OTHER = CANARY + "_b"
 KEYS = [CANARY, FORBIDDEN, OTHER]
 # Python start-up, collection and report writing on top of a run's own budget.
 SLACK = 25.0
-DEADLINE_ENV = {"MAX_TIME": "20", "REQUEST_TIMEOUT": "3"}
+DEADLINE_ENV = {"MAX_TIME": "6", "REQUEST_TIMEOUT": "2"}
+MAX_TIME, REQUEST_TIMEOUT = (float(DEADLINE_ENV[k]) for k in ("MAX_TIME", "REQUEST_TIMEOUT"))
+THROTTLE_MAX_TIME = 8
 RETRIES = 2  # TRANSPORT_RETRIES' default
 WRITTEN = ("junit.xml", "report.html", "conformance.md", "conformance.json", "run.json")
 PEAK_KB = 400 * 1024
@@ -142,21 +146,23 @@ UNANSWERED: dict[str, Callable[[], Behaviour]] = {
 @pytest.mark.parametrize("probe", list(UNANSWERED))
 def test_unanswered_requests_end_within_max_time(tmp_path: Path, probe: str) -> None:
     with serve(UNANSWERED[probe]()) as server:
-        run = suite(tmp_path, server, 20 + SLACK, past_preflight=True, **DEADLINE_ENV)
+        run = suite(tmp_path, server, MAX_TIME + SLACK, past_preflight=True, **DEADLINE_ENV)
     assert run.code in (6, 7), run.summary()
     assert (run.reports / "run.json").is_file(), "reports not written"
 
 
 def test_drip_from_the_preflight_is_a_bounded_stop(tmp_path: Path) -> None:
     with serve(servers.drip()) as server:
-        run = suite(tmp_path, server, 3 * (RETRIES + 1) + 20, **DEADLINE_ENV)
+        run = suite(
+            tmp_path, server, REQUEST_TIMEOUT * (RETRIES + 1) + MAX_TIME + 14, **DEADLINE_ENV
+        )
     preflight_stop(run)
 
 
 @pytest.mark.parametrize("retry_after", [True, False], ids=["throttle-forever", "bare"])
 def test_endless_throttling_is_not_tested_never_failed(tmp_path: Path, retry_after: bool) -> None:
     with serve(servers.throttle(retry_after)) as server:
-        run = suite(tmp_path, server, 30 + SLACK, MAX_TIME="30")
+        run = suite(tmp_path, server, THROTTLE_MAX_TIME + SLACK, MAX_TIME=str(THROTTLE_MAX_TIME))
     assert run.code in (7, 8), run.summary()
     assert "expected status 201, got 429" not in run.output, run.summary()
 

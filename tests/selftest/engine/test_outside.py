@@ -1,13 +1,19 @@
 """The suite against a server it did not start, on the second HTTP stack, through a counting
 proxy: it passes, only POST reaches the target, the reports count exactly what the target
-received, and the lean gate stays within its cost (at most 150 requests, 30 campaigns)."""
+received, and the lean gate stays within its cost (at most 150 requests, 30 campaigns); the
+nightly and a small MAX_CAMPAIGNS create no more than their campaign budget, and created.json
+lists exactly the target's 201s."""
 
 from __future__ import annotations
 
 import http.client
+import json
 import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -30,11 +36,14 @@ class Counting(BaseHTTPRequestHandler):
         server = self.server
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         server.seen.append((self.command, self.path))  # type: ignore[attr-defined]
+        key = self.headers.get("x-api-key")
         upstream = http.client.HTTPConnection(*server.upstream, timeout=30)  # type: ignore[attr-defined]
         headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
         upstream.request(self.command, self.path, body=body, headers=headers)
         reply = upstream.getresponse()
         data = reply.read()
+        server.statuses.append(reply.status)  # type: ignore[attr-defined]
+        server.log.append((time.monotonic(), key, reply.status))  # type: ignore[attr-defined]
         self.send_response(reply.status)
         for name, value in reply.getheaders():
             if name.lower() not in HOP_BY_HOP:
@@ -50,32 +59,50 @@ class Counting(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[ThreadingHTTPServer]:
-    # The reference server on Python's http.server (Title-Case headers), not the suite's stack.
-    monkeypatch.setenv("REFSERVER_STACK", "stdlib")
-    with embedded_server(KEYS) as url:
-        parts = urlsplit(url)
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Counting)
-        server.seen = []  # type: ignore[attr-defined]
-        server.upstream = (parts.hostname, parts.port)  # type: ignore[attr-defined]
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
+@contextmanager
+def counting_proxy(url: str) -> Iterator[ThreadingHTTPServer]:
+    """A forwarding proxy to the server at `url` that counts what reaches it (see Counting)."""
+    parts = urlsplit(url)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Counting)
+    server.seen, server.statuses, server.log = [], [], []  # type: ignore[attr-defined]
+    server.upstream = (parts.hostname, parts.port)  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
         yield server
+    finally:
         server.shutdown()
         server.server_close()
 
 
-def test_outside_server_counts_and_cost(proxy: ThreadingHTTPServer, tmp_path) -> None:
-    url = f"http://127.0.0.1:{proxy.server_address[1]}"
-    run = run_suite(
-        tmp_path,
-        BASE_URL=url,
-        API_KEY=KEYS.api_key,
-        FORBIDDEN_API_KEY=KEYS.forbidden_api_key,
-        OTHER_API_KEY=KEYS.other_api_key,
-        TEMPLATE_ID=KEYS.template_id,
-    )
+@pytest.fixture
+def proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[ThreadingHTTPServer]:
+    # The reference server on Python's http.server (Title-Case headers), not the suite's stack.
+    monkeypatch.setenv("REFSERVER_STACK", "stdlib")
+    with embedded_server(KEYS) as url, counting_proxy(url) as server:
+        yield server
+
+
+def outside(proxy: ThreadingHTTPServer, keys: EmbeddedKeys = KEYS) -> dict[str, str]:
+    """The proxy as the target, with every optional input but the rate limit."""
+    return {
+        "BASE_URL": f"http://127.0.0.1:{proxy.server_address[1]}",
+        "API_KEY": keys.api_key,
+        "FORBIDDEN_API_KEY": keys.forbidden_api_key,
+        "OTHER_API_KEY": keys.other_api_key,
+        "TEMPLATE_ID": keys.template_id,
+    }
+
+
+def created_ids(reports: Path) -> list[str]:
+    listed = json.loads((reports / "created.json").read_text(encoding="utf-8"))
+    prefix = listed["name_prefix"]
+    assert all(c["name_prefix"] in (prefix, None) for c in listed["campaigns"])
+    return [c["id"] for c in listed["campaigns"]]
+
+
+def test_outside_server_counts_and_cost(proxy: ThreadingHTTPServer, tmp_path: Path) -> None:
+    run = run_suite(tmp_path, **outside(proxy))
     assert run.code == 0, run.output[-3000:]
     seen = proxy.seen  # type: ignore[attr-defined]
     report = run.conformance()
@@ -89,3 +116,33 @@ def test_outside_server_counts_and_cost(proxy: ThreadingHTTPServer, tmp_path) ->
     assert len(seen) <= planned_requests, (len(seen), planned_requests)
     assert report.requests.campaigns_created <= planned_campaigns
     assert report.requests.campaigns_created <= 30
+    assert proxy.statuses.count(201) == len(created_ids(tmp_path))  # type: ignore[attr-defined]
+
+
+def test_the_nightly_keeps_its_campaign_budget(proxy: ThreadingHTTPServer, tmp_path: Path) -> None:
+    """MAX_CAMPAIGNS=50 by default at the nightly: the depth goes to cases that create nothing.
+    Fewer negative examples than the nightly's 200 (the budget, not EXAMPLES, bounds the
+    positive cases: 60 asked for, what the budget leaves sent)."""
+    run = run_suite(tmp_path, DEPTH="nightly", EXAMPLES="60", **outside(proxy))
+    assert run.code == 0, run.output[-3000:]
+    report = run.conformance()
+    created = proxy.statuses.count(201)  # type: ignore[attr-defined]
+    assert created == len(created_ids(tmp_path)) == report.requests.campaigns_created
+    assert 40 <= created <= 50, created  # the positive property cases spend what is left
+    assert report.requests.sent == len(proxy.seen)  # type: ignore[attr-defined]
+    assert report.run.budget.max_campaigns == 50
+    assert "campaign budget MAX_CAMPAIGNS=50" in run.output
+
+
+def test_a_spent_campaign_budget_is_not_tested(proxy: ThreadingHTTPServer, tmp_path: Path) -> None:
+    """Past MAX_CAMPAIGNS a case that would create one is not sent: not tested, never passed;
+    the cases that create nothing still run."""
+    run = run_suite(tmp_path, MAX_CAMPAIGNS="12", **outside(proxy))
+    assert run.code == 7, run.output[-3000:]
+    report = run.conformance()
+    created = proxy.statuses.count(201)  # type: ignore[attr-defined]
+    assert created == len(created_ids(tmp_path)) <= 12
+    spent = [r for r in report.results if r.outcome == "not-tested"]
+    assert spent and report.tests.failed == 0
+    assert not report.run.not_covered  # not a stop: the rest of the run went on
+    assert any(r.outcome == "passed" and "test_auth" in r.test for r in report.results)

@@ -1,19 +1,56 @@
-"""The planned cost on the start line is an upper bound of what the run sends: on the embedded
-target (its rate-limited sibling's burst included). The outside target, with every optional
-input given (the vetting included), is compared in test_outside."""
+"""The plan bounds the run whatever the target does. On the embedded target (its rate-limited
+sibling's burst included) the run sends no more than the start line's plan. Against planted
+defects whose findings cost extra requests (re-runs of failing cases, a failing property phase's
+replay, negative cases the target wrongly creates), the gate with every optional input but the
+rate limit sends no more than its plan's "at most", which stays within the gate's 150, and
+creates at most 30 campaigns. The outside target is compared in test_outside."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from tests.selftest.suite_runner import run_suite
+import pytest
+
+from harness.embedded import EmbeddedKeys
+from tests.selftest.suite_runner import TEMPLATE, reference_server, run_suite
+
+KEYS = EmbeddedKeys("cc_bound_a1b2c3d4e5", "cc_bound_ro_a1b2c3", "cc_bound_b_a1b2c3", TEMPLATE)
+GATE_REQUESTS, GATE_CAMPAIGNS = 150, 30
+
+DEFECTS = [
+    "created_returns_200",  # every creating case fails: re-runs, positive phases replayed
+    "name_empty_accepted",  # a negative case creates a campaign: the budget counts it
+    "auth_ignored",  # every auth case fails, and keyless requests create campaigns
+    "stack_trace_500",  # 5xx for the property tests (both modes) and the matrix
+    "validation_errors_empty",  # every 422 of the matrix fails its error-path check
+]
+
+
+@pytest.mark.parametrize("defect", DEFECTS)
+def test_a_defective_target_stays_within_the_plan(defect: str, tmp_path: Path) -> None:
+    with reference_server(KEYS, defect=defect) as url:
+        run = run_suite(
+            tmp_path,
+            BASE_URL=url,
+            API_KEY=KEYS.api_key,
+            FORBIDDEN_API_KEY=KEYS.forbidden_api_key,
+            OTHER_API_KEY=KEYS.other_api_key,
+            TEMPLATE_ID=KEYS.template_id,
+            SEED="20261126",
+        )
+    assert run.code == 1, run.output[-3000:]
+    report = run.conformance()
+    bound = report.run.budget.planned_at_most
+    assert bound is not None and bound <= GATE_REQUESTS
+    assert f"at most {bound} in all" in run.output
+    assert report.requests.sent <= bound, (report.requests.sent, bound)
+    assert report.requests.campaigns_created <= GATE_CAMPAIGNS
 
 
 def test_embedded_run_stays_within_its_plan(tmp_path: Path) -> None:
     run = run_suite(tmp_path)
     assert run.code == 0, run.output[-3000:]
     planned = run.conformance().run.planned
-    planned_requests, planned_campaigns = planned.requests, planned.campaigns
     report = run.conformance().requests
-    assert report.sent <= planned_requests, (report.sent, planned_requests)
-    assert report.campaigns_created <= planned_campaigns
+    assert report.sent <= planned.requests, (report.sent, planned.requests)
+    assert report.campaigns_created <= planned.campaigns

@@ -84,12 +84,18 @@ def test_refused_connection_is_a_transport_fault_after_bounded_retries() -> None
     assert len(ledger.transport_errors) == 3 and ledger.sent == 0
 
 
-def test_pacing_spaces_requests_at_the_rate_limit(scripted: ThreadingHTTPServer) -> None:
-    guarded, _ = session(url_of(scripted), rate_limit=600)  # one request per 0.1 s
-    started = time.monotonic()
-    for _ in range(4):
-        guarded.post(url_of(scripted) + "/v2/campaigns", json={})
-    assert time.monotonic() - started >= 0.3
+def test_pacing_keeps_each_window_within_the_limit(scripted: ThreadingHTTPServer) -> None:
+    """A window's share goes back to back, the next request waits for the window to pass, and
+    each key has its own window (the limit is per key)."""
+    guarded, _ = session(url_of(scripted), rate_limit=3, rate_window=0.5, other_api_key="cc_y")
+    url = url_of(scripted) + "/v2/campaigns"
+    sent = []
+    for key in ("cc_x",) * 4 + ("cc_y",):
+        guarded.post(url, json={}, headers={"x-api-key": key})
+        sent.append(time.monotonic())
+    assert sent[2] - sent[0] < 0.3  # the first three at once
+    assert sent[3] - sent[0] >= 0.5  # the fourth after the window
+    assert sent[4] - sent[3] < 0.3  # another key is not held by this one's window
 
 
 def test_budget_stops_before_the_request_past_it(scripted: ThreadingHTTPServer) -> None:

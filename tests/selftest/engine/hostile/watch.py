@@ -82,7 +82,8 @@ def run_watched(reports: Path, wall: float, *args: str, **env: str) -> Watched:
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
     try:
-        run = run_suite(reports, *args, **env)
+        # A fresh interpreter: its memory is watched as this process's own child.
+        run = run_suite(reports, *args, fork=False, **env)
     finally:
         done.set()
         watcher.join(timeout=5)
