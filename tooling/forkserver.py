@@ -51,10 +51,11 @@ PRELOAD_FILE = Path(__file__).with_name("preload.txt")
 NEVER_PRELOAD = ("tests", "conftest", "harness.plugin", "conformance.pytest_layer.plugin", "__")
 
 
-def preload() -> None:
+def preload(with_list: bool = True) -> None:
     import importlib
 
-    listed = PRELOAD_FILE.read_text(encoding="utf-8").split() if PRELOAD_FILE.exists() else []
+    with_list = with_list and PRELOAD_FILE.exists()
+    listed = PRELOAD_FILE.read_text(encoding="utf-8").split() if with_list else []
     for name in (*PRELOAD, *listed):
         if name.startswith(NEVER_PRELOAD):
             continue
@@ -81,7 +82,7 @@ def write_preload() -> int:
 
     import pytest
 
-    preload()
+    preload(with_list=False)  # the list is what a run imports beyond the fixed preload
     before = set(sys.modules)
     with tempfile.TemporaryDirectory() as reports, contextlib.redirect_stdout(io.StringIO()):
         os.environ["REPORTS_DIR"] = reports
