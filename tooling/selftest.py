@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -46,6 +47,43 @@ def run(phase: Phase, log: Path | None) -> None:
     phase.seconds = round(time.monotonic() - started, 1)
 
 
+def progress(log: Path) -> str:
+    """The last progress mark a phase's log holds: pytest's "[ 61%]", the mutation check's
+    "[182/288]"; empty before the first."""
+    try:
+        text = log.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+    marks = re.findall(r"\[\s*(\d+%|\d+/\d+)\]", text)
+    return marks[-1] if marks else ""
+
+
+def overlap(phases: list[Phase], logs: list[Path], every: float = 30.0) -> None:
+    """Both phases at once, each to its log; a line of progress every `every` seconds (a long
+    silent run looks hung), then each log in full when both have ended."""
+    threads = [
+        threading.Thread(target=run, args=(phase, log))
+        for phase, log in zip(phases, logs, strict=True)
+    ]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    while any(t.is_alive() for t in threads):
+        for thread in threads:
+            thread.join(timeout=every / len(threads))
+        if any(t.is_alive() for t in threads):
+            marks = ", ".join(
+                f"{phase.name} {progress(log) or 'starting'}"
+                if phase.code is None
+                else f"{phase.name} done (exit {phase.code})"
+                for phase, log in zip(phases, logs, strict=True)
+            )
+            print(f"  {time.monotonic() - started:4.0f} s: {marks}", flush=True)
+    for phase, log in zip(phases, logs, strict=True):
+        print(f"\n===== {phase.name} ({log}) =====")
+        print(log.read_text(encoding="utf-8", errors="replace"), end="")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--serial", action="store_true", help="one phase after the other")
@@ -65,17 +103,8 @@ def main(argv: list[str] | None = None) -> int:
         for phase in phases:
             run(phase, None)
     else:
-        logs = [reports / "selftest-pytest.log", reports / "selftest-mutation.log"]
-        threads = [
-            threading.Thread(target=run, args=(phase, log))
-            for phase, log in zip(phases, logs, strict=True)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread, phase, log in zip(threads, phases, logs, strict=True):
-            thread.join()
-            print(f"\n===== {phase.name} ({log}) =====")
-            print(log.read_text(encoding="utf-8", errors="replace"), end="")
+        print("selftests and mutation check side by side; their output follows when both end")
+        overlap(phases, [reports / "selftest-pytest.log", reports / "selftest-mutation.log"])
     wall = round(time.monotonic() - started, 1)
     mode = "one after the other" if args.serial else "overlapped"
     print(f"\nselftest phases ({mode}; load average at start {' '.join(load) or 'unknown'}):")
