@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     reports = Path(os.environ.get("REPORTS_DIR", ROOT / "reports"))
     reports.mkdir(parents=True, exist_ok=True)
     phases = [
-        Phase("selftests", [sys.executable, "-m", "pytest", "tests/selftest"]),
+        Phase("selftests", [sys.executable, "-m", "pytest", "tests/selftest", "--durations=20"]),
         Phase(
             "mutation check", [sys.executable, "-m", "tooling.mutation", "--jobs", str(args.jobs)]
         ),
