@@ -24,6 +24,12 @@ EMBEDDED_LABEL = "embedded reference server"
 
 def _start(settings: Settings, stack: ExitStack, keys: EmbeddedKeys, rate_limit: int) -> Settings:
     base_url = stack.enter_context(embedded_server(keys, rate_limit=rate_limit))
+    return as_embedded(settings, base_url, keys, rate_limit)
+
+
+def as_embedded(settings: Settings, base_url: str, keys: EmbeddedKeys, rate_limit: int) -> Settings:
+    """The settings of a run against the embedded server at `base_url` (also what `make plan`
+    describes when no BASE_URL is given, so its plan is the run's)."""
     return settings.with_target(
         base_url=base_url,
         api_key=keys.api_key,

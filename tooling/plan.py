@@ -19,6 +19,8 @@ from conformance.contract.matrix import build_matrix
 from conformance.pytest_layer.cost import describe, estimate, findings_bound
 from conformance.run.settings import ROOT, ConfigError, Settings
 from conformance.wire.redact import curl_line
+from harness.embedded import EmbeddedKeys
+from harness.plugin import as_embedded
 
 
 class _Collector:
@@ -48,6 +50,8 @@ def main() -> int:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 4
     base = settings.base_url or "http://127.0.0.1:<embedded>"
+    if settings.base_url is None:  # the run will start the embedded server: plan that run
+        settings = as_embedded(settings, base, EmbeddedKeys.fresh(), 0)
     headers = {"x-api-key": "***", "Content-Type": "application/json"}
     cases = build_matrix(settings.name_prefix, deep=settings.depth == "nightly")
     print(f"# boundary matrix: {len(cases)} requests to POST {base}{target_operation().path}")
