@@ -13,6 +13,7 @@ never a false alarm.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -39,19 +40,32 @@ def quiet_body(api: Api) -> dict[str, str]:
     return {"name": api.settings.name_prefix + "rate", "templateId": "cct-no-such-template"}
 
 
-def arm(api: Api) -> None:
-    """Take the proof from the first window of a paced, rate-limited target."""
+def arm(api: Api, test: str) -> None:
+    """Take the proof from the first window of a paced, rate-limited target; its requests are
+    counted and recorded under `test` (the rate-limit check's), whichever test's request set
+    it off."""
     if api.session.pacer is not None:
-        api.session.on_window_full = lambda: first_window_proof(api)
+        api.session.on_window_full = lambda: first_window_proof(api, test)
 
 
-def first_window_proof(api: Api) -> None:
+def first_window_proof(api: Api, test: str) -> None:
     served = api.settings.rate_limit or 0
-    with api.session.rate_limit_probe():
-        beyond = api.post(quiet_body(api))
-        other = order = None
-        if beyond.status == 429:
-            if api.settings.other_api_key:
+    session, ledger = api.session, api.session.ledger
+    outer, ledger.current_test = ledger.current_test, test
+    try:
+        with session.rate_limit_probe():
+            beyond = api.post(quiet_body(api))
+            other = order = None
+            other_key = api.settings.other_api_key
+            # The other key only when its own window has room: a key used just before (the
+            # vetting's request included) may rightly be refused, which proves nothing.
+            room = (
+                other_key and session.pacer and not session.pacer.wait(other_key, time.monotonic())
+            )
+            if beyond.status == 429 and room:
                 other = api.post(quiet_body(api), key="OTHER_API_KEY")
-            order = api.post(raw=b'{"name": ')
+            if beyond.status == 429:
+                order = api.post(raw=b'{"name": ')
+    finally:
+        ledger.current_test = outer
     api.rate_proof = WindowProof(served, beyond, other, order)

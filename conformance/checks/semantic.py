@@ -35,6 +35,10 @@ class RunMemory:
     # A campaign (and its exchange) created with each key variable, for the client-identity
     # check: the context rows' campaigns are judged again, not sent again.
     created_by_key: dict[str, tuple[dict[str, Any], Any]] = field(default_factory=dict)
+    # The last property case that failed, and how: Hypothesis sends a failing case once more
+    # to report it, and that replay must not turn a finding into "not tested" when the campaign
+    # budget ran out in between.
+    failed_case: tuple[Any, Exception] | None = None
 
 
 @dataclass(frozen=True)

@@ -144,6 +144,15 @@ def response_validator(status: int) -> Draft202012Validator:
     return Draft202012Validator(schema, registry=_registry(), format_checker=format_checker())
 
 
+@cache
+def request_validator() -> Draft202012Validator:
+    """A 2020-12 validator (formats checked) for the request body the document declares."""
+    op = target_operation()
+    path = f"/paths/{op.path.replace('/', '~1')}/{op.method}/requestBody"
+    schema = {"$ref": f"{DOC_URI}#{path}/content/application~1json/schema"}
+    return Draft202012Validator(schema, registry=_registry(), format_checker=format_checker())
+
+
 def schema_errors(status: int, body: Any, limit: int = 5) -> list[str]:
     """Human-readable schema violations of `body` for `status`, at most `limit`."""
     errors = sorted(response_validator(status).iter_errors(body), key=lambda e: list(e.path))

@@ -144,11 +144,14 @@ def findings_bound(items: Iterable[pytest.Item], settings: Settings) -> Findings
     replays = (
         sum(n in PROPERTY_TESTS for n in names) * property_phases(settings) * REPLAYS_PER_PHASE
     )
-    limited = bool(settings.rate_limit) and any(n == "test_limit_is_exact" for n in names)
+    limit = settings.rate_limit or settings.sibling_rate_limit
+    limited = bool(limit) and any(n == "test_limit_is_exact" for n in names)
     return FindingsCost(
         reruns=Allowance().left + TWO_REQUEST_CHECKS,
         replays=replays,
-        rate_limit=3 * (settings.rate_limit + 1) if limited and settings.rate_limit else 0,
+        # At worst: N+1 served, so a quiet window and a burst of N+1 of its own, then a second
+        # burst when a window ended in that one, and the order probe's second throttling.
+        rate_limit=3 * limit + 4 if limited else 0,
     )
 
 

@@ -136,8 +136,9 @@ def target(pytestconfig: pytest.Config) -> Settings:
     except (PreflightError, TransportFault, NotTested) as exc:
         _stop(ctx, f"preflight: {exc}", outcomes.SETUP_ERROR)
     ctx.planned_at_most = announce(pytestconfig, settings, pytestconfig.stash[ITEMS], api.rejected)
-    if any(item.get_closest_marker("rate_limit") for item in pytestconfig.stash[ITEMS]):
-        arm(api)  # the rate-limit proof from the first window of a paced target
+    limited = [i.nodeid for i in pytestconfig.stash[ITEMS] if i.get_closest_marker("rate_limit")]
+    if limited:
+        arm(api, limited[0])  # the rate-limit proof from the first window of a paced target
     return settings
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -10,6 +11,15 @@ from typing import Any
 
 from conformance.contract.document import target_operation
 from conformance.wire.exchange import Exchange
+
+
+def _sent_name(exchange: Exchange) -> Any:
+    """The name the request sent, when its body is a JSON object that has one."""
+    try:
+        sent = json.loads(exchange.request_body or b"")
+    except ValueError:
+        return None
+    return sent.get("name") if isinstance(sent, dict) else None
 
 
 def _now() -> str:
@@ -73,12 +83,18 @@ class Ledger:
         if self.sink is not None:
             self.pending.append((exchange, time.time() - exchange.elapsed))
         self.by_test[self.current_test] += 1
-        campaign = target_operation().created(exchange.status, exchange.json())
-        if campaign is not None and campaign.get("id"):
+        if 200 <= exchange.status < 300:
+            # Any success may have made a campaign, a defective server's 200 or unwrapped body
+            # too: the campaign budget and created.json count it, with the id when one is named
+            # and the name sent when the answer names none (for a clean-up by hand).
+            body = exchange.json()
+            made = target_operation().created(exchange.status, body)
+            if made is None:
+                made = body if isinstance(body, dict) else {}
             self.created.append(
                 {
-                    "id": campaign.get("id"),
-                    "name": campaign.get("name"),
+                    "id": made.get("id"),
+                    "name": made.get("name") or _sent_name(exchange),
                     "time": _now(),
                     "test": self.current_test,
                 }

@@ -164,7 +164,10 @@ class GuardedSession(requests.Session):
             if wait > 0 and key == self.settings.api_key and self.on_window_full is not None:
                 proof, self.on_window_full = self.on_window_full, None
                 proof()
+                self._guard(request)  # the proof spent requests and time of its own
                 wait = self.pacer.wait(key, time.monotonic())
+        if wait > 0 and wait >= self.remaining():
+            raise BudgetExhausted(f"waiting {wait:.0f}s for the pace would pass MAX_TIME")
         if wait > 0:
             self.ledger.pace_wait += wait
             self._wait(wait)

@@ -146,3 +146,5 @@ def test_a_spent_campaign_budget_is_not_tested(proxy: ThreadingHTTPServer, tmp_p
     assert spent and report.tests.failed == 0
     assert not report.run.not_covered  # not a stop: the rest of the run went on
     assert any(r.outcome == "passed" and "test_auth" in r.test for r in report.results)
+    # The negative property cases create nothing: they run whatever the budget has left.
+    assert any(r.outcome == "passed" and "test_negative" in r.test for r in report.results)

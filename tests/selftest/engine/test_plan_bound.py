@@ -7,6 +7,7 @@ creates at most 30 campaigns. The outside target is compared in test_outside."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -27,6 +28,7 @@ DEFECTS = [
     "auth_ignored",  # every auth case fails, and keyless requests create campaigns
     "stack_trace_500",  # 5xx for the property tests (both modes) and the matrix
     "validation_errors_empty",  # every 422 of the matrix fails its error-path check
+    "no_campaign_wrapper",  # every 201 lacks the wrapper: still counted against the budget
 ]
 
 
@@ -49,6 +51,13 @@ def test_a_defective_target_stays_within_the_plan(defect: str, tmp_path: Path) -
     assert f"at most {bound} in all" in run.output
     assert report.requests.sent <= bound, (report.requests.sent, bound)
     assert report.requests.campaigns_created <= GATE_CAMPAIGNS
+    # Every success the target gave may have made a campaign (a 200, an unwrapped body): the
+    # budget and created.json count each one.
+    har = json.loads((tmp_path / "exchanges.har").read_text(encoding="utf-8"))
+    successes = sum(200 <= e["response"]["status"] < 300 for e in har["log"]["entries"])
+    created = json.loads((tmp_path / "created.json").read_text(encoding="utf-8"))
+    assert len(created["campaigns"]) == successes
+    assert report.requests.campaigns_created == successes + len(created["maybe_created"])
 
 
 def test_embedded_run_stays_within_its_plan(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.client
 import json
 import re
+import time
 from collections.abc import Iterator
 from http.server import ThreadingHTTPServer
 from pathlib import Path
@@ -85,3 +86,23 @@ def test_a_key_used_just_before_costs_a_window(proxy: ThreadingHTTPServer, tmp_p
     assert report.requests.throttled >= 1
     assert report.requests.sent == len(proxy.log)  # type: ignore[attr-defined]
     assert report.tests.failed == 0
+
+
+def test_the_pace_never_waits_past_max_time(tmp_path: Path) -> None:
+    """A wait the pace needs beyond MAX_TIME is the end of the run (not tested), not a request
+    sent after the wall."""
+    with embedded_server(KEYS, rate_limit=2, rate_window=30.0) as url:
+        started = time.monotonic()
+        run = run_suite(
+            tmp_path,
+            BASE_URL=url,
+            API_KEY=KEYS.api_key,
+            RATE_LIMIT="2",
+            RATE_WINDOW="30",
+            MAX_TIME="4",
+        )
+        took = time.monotonic() - started
+    assert run.code == 7, run.output[-3000:]
+    assert took < 25, took  # the suite's start included; far from the 30 s window
+    # The first window's 2, then the proof's N+1 (refused) and its order probe; nothing after.
+    assert run.conformance().requests.sent <= 4
