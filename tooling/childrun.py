@@ -129,6 +129,7 @@ class ForkServer:
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._events: dict[int, dict[str, int]] = {}
+        self._children: set[int] = set()  # the runs' process groups still going
         self._changed = threading.Condition(self._lock)
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -170,6 +171,7 @@ class ForkServer:
         fd, name = tempfile.mkstemp(prefix="suite-run-", suffix=".log")
         os.close(fd)
         request = {"id": run_id, "args": args, "env": dict(env), "cwd": str(ROOT), "out": name}
+        pid: int | None = None
         try:
             with self._lock:
                 assert self._proc.stdin is not None
@@ -178,6 +180,8 @@ class ForkServer:
             pid = self._wait_for(run_id, "pid", 30.0)
             if pid is None:
                 return None, "the fork server did not start the run"
+            with self._lock:
+                self._children.add(pid)
             if on_start is not None:
                 on_start(pid)
             code = self._wait_for(run_id, "code", timeout)
@@ -193,6 +197,8 @@ class ForkServer:
                 os.unlink(name)
             with self._lock:
                 self._events.pop(run_id, None)
+                if pid is not None:
+                    self._children.discard(pid)
 
     def _stop_group(self, pid: int, run_id: int, grace: float = 5.0) -> None:
         for sig in (signal.SIGTERM, signal.SIGKILL):
@@ -202,6 +208,13 @@ class ForkServer:
                 return
 
     def close(self) -> None:
+        """End the server; a run still going (the caller was interrupted) is stopped with the
+        servers it started, so nothing outlives the check."""
+        with self._lock:
+            going = list(self._children)
+        for pid in going:
+            with suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGTERM)
         if self._proc.stdin is not None:
             with suppress(OSError):
                 self._proc.stdin.close()

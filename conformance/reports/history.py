@@ -151,7 +151,8 @@ def connect(path: Path, busy_s: float = BUSY_TIMEOUT_S) -> sqlite3.Connection:
     pause = 0.01
     while True:
         try:
-            return _connect_once(path, busy_s)
+            # Each attempt waits only what the deadline has left: busy_s in all, not per try.
+            return _connect_once(path, max(0.05, deadline - time.monotonic()))
         except _Locked as exc:
             left = deadline - time.monotonic()
             if left <= 0:

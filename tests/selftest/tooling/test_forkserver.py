@@ -5,6 +5,7 @@ time-out, which stops the run's whole process group."""
 from __future__ import annotations
 
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -30,7 +31,8 @@ def test_a_forked_run_reports_what_a_fresh_interpreter_reports(tmp_path: Path) -
     assert "PytestAssertRewriteWarning" not in forked.output
 
 
-def test_a_forked_run_is_stopped_at_its_time_out_with_its_group(tmp_path: Path) -> None:
+def _slow_test(tmp_path: Path) -> tuple[Path, Path]:
+    """A test that starts a child of its own (as a run starts its servers) and sleeps."""
     marker = tmp_path / "grandchild.pid"
     test = tmp_path / "test_slow.py"
     test.write_text(
@@ -41,16 +43,43 @@ def test_a_forked_run_is_stopped_at_its_time_out_with_its_group(tmp_path: Path) 
         "    time.sleep(60)\n",
         encoding="utf-8",
     )
+    return test, marker
+
+
+def _gone(pid: int, within: float = 5.0) -> bool:
+    deadline = time.monotonic() + within
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return not _alive(pid)
+
+
+def test_closing_the_server_stops_a_run_still_going(tmp_path: Path) -> None:
+    """An interrupted check (Ctrl-C) closes the server: the runs still going stop too, with
+    what they started."""
+    test, marker = _slow_test(tmp_path)
+    forks = ForkServer(child_env())
+    run = threading.Thread(
+        target=forks.run, args=([str(test), "-p", "no:cacheprovider"], child_env(), 60.0)
+    )
+    run.start()
+    deadline = time.monotonic() + 30
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    started = time.monotonic()
+    forks.close()
+    run.join(timeout=30)
+    assert not run.is_alive() and time.monotonic() - started < 20
+    assert _gone(int(marker.read_text(encoding="utf-8"))), "a run outlived its server"
+
+
+def test_a_forked_run_is_stopped_at_its_time_out_with_its_group(tmp_path: Path) -> None:
+    test, marker = _slow_test(tmp_path)
     with ForkServer(child_env()) as forks:
         started = time.monotonic()
         code, _ = forks.run([str(test), "-p", "no:cacheprovider"], child_env(), timeout=4.0)
         took = time.monotonic() - started
     assert code is None and took < 20, (code, took)
-    grandchild = int(marker.read_text(encoding="utf-8"))
-    deadline = time.monotonic() + 5
-    while _alive(grandchild) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not _alive(grandchild), "the run's own child outlived its time-out"
+    assert _gone(int(marker.read_text(encoding="utf-8"))), "a run's child outlived its time-out"
 
 
 def _alive(pid: int) -> bool:
