@@ -7,6 +7,9 @@ fresh interpreter, `tests/selftest/tooling/test_forkserver.py`), less the start-
 from __future__ import annotations
 
 import atexit
+import os
+import subprocess
+import sys
 from contextlib import AbstractContextManager
 from pathlib import Path
 
@@ -48,3 +51,19 @@ def run_suite(reports: Path, *args: str, fork: bool = True, **env_vars: str) -> 
     html = (f"--junitxml={reports / 'junit.xml'}", f"--html={reports / 'report.html'}")
     forks = fork_server() if fork else None
     return run_suite_child(reports, *html, "--self-contained-html", *args, env=env, forks=forks)
+
+
+def make_plan(**env_vars: str) -> str:
+    """What `make plan` prints with these variables (others as this process has them; an empty
+    value unsets one)."""
+    env = {**os.environ, **env_vars}
+    env = {k: v for k, v in env.items() if v != ""}
+    return subprocess.run(
+        [sys.executable, "-m", "tooling.plan"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout

@@ -4,17 +4,14 @@ and reports stale entries, the request budget ends a run cleanly."""
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from harness.embedded import EmbeddedKeys
-from tests.selftest.suite_runner import ROOT, TEMPLATE, reference_server, run_suite
+from tests.selftest.suite_runner import TEMPLATE, make_plan, reference_server, run_suite
 
 CANARY = "cc_canary_" + secrets.token_hex(10)
 KEYS = EmbeddedKeys(CANARY, CANARY + "_ro", CANARY + "_b", TEMPLATE)
@@ -142,16 +139,7 @@ def test_plan_lists_the_matrix_and_sends_nothing(tmp_path: Path) -> None:
         listener.listen()
         listener.settimeout(0.2)
         url = f"http://127.0.0.1:{listener.getsockname()[1]}"
-        env = {**os.environ, "BASE_URL": url, "API_KEY": CANARY}
-        out = subprocess.run(
-            [sys.executable, "-m", "tooling.plan"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=True,
-        ).stdout
+        out = make_plan(BASE_URL=url, API_KEY=CANARY)
         with pytest.raises(TimeoutError):
             listener.accept()  # nobody connected
     curls = [line for line in out.splitlines() if line.startswith("curl -X POST")]

@@ -8,16 +8,13 @@ creates at most 30 campaigns. The outside target is compared in test_outside."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from harness.embedded import EmbeddedKeys
-from tests.selftest.suite_runner import ROOT, TEMPLATE, reference_server, run_suite
+from tests.selftest.suite_runner import TEMPLATE, make_plan, reference_server, run_suite
 
 KEYS = EmbeddedKeys("cc_bound_a1b2c3d4e5", "cc_bound_ro_a1b2c3", "cc_bound_b_a1b2c3", TEMPLATE)
 GATE_REQUESTS, GATE_CAMPAIGNS = 150, 30
@@ -65,16 +62,7 @@ def test_embedded_run_stays_within_its_plan(tmp_path: Path) -> None:
     assert run.code == 0, run.output[-3000:]
     planned = run.conformance().run.planned
     # `make plan` without BASE_URL plans that same run (its sibling's burst included).
-    env = {k: v for k, v in os.environ.items() if k not in ("BASE_URL", "API_KEY")}
-    plan = subprocess.run(
-        [sys.executable, "-m", "tooling.plan"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    ).stdout
+    plan = make_plan(BASE_URL="", API_KEY="")
     total = re.search(r"total\s+(\d+) requests\s+(\d+) campaigns", plan)
     assert total is not None, plan[-2000:]
     assert (int(total[1]), int(total[2])) == (planned.requests, planned.campaigns)
