@@ -60,7 +60,10 @@ def first_window_proof(api: Api, test: str) -> None:
             # The other key only when its own window has room: a key used just before (the
             # vetting's request included) may rightly be refused, which proves nothing.
             room = (
-                other_key and session.pacer and not session.pacer.wait(other_key, time.monotonic())
+                other_key
+                and "OTHER_API_KEY" not in api.rejected
+                and session.pacer
+                and not session.pacer.wait(other_key, time.monotonic())
             )
             if beyond.status == 429 and room:
                 other = api.post(quiet_body(api), key="OTHER_API_KEY")

@@ -38,7 +38,10 @@ class RunMemory:
     # The last property case that failed, and how: Hypothesis sends a failing case once more
     # to report it, and that replay must not turn a finding into "not tested" when the campaign
     # budget ran out in between.
-    failed_case: tuple[Any, Exception] | None = None
+    failed_case: tuple[tuple[bool, Any], Exception] | None = None  # ((creates, body), failure)
+    # A negative property case was answered 2xx: later ones may create too, so they draw on
+    # the campaign budget.
+    invalid_accepted: bool = False
 
 
 @dataclass(frozen=True)

@@ -152,7 +152,10 @@ def connect(path: Path, busy_s: float = BUSY_TIMEOUT_S) -> sqlite3.Connection:
     while True:
         try:
             # Each attempt waits only what the deadline has left: busy_s in all, not per try.
-            return _connect_once(path, max(0.05, deadline - time.monotonic()))
+            conn = _connect_once(path, max(0.05, deadline - time.monotonic()))
+            # The caller's own transactions get the whole wait again.
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_s * 1000)}")
+            return conn
         except _Locked as exc:
             left = deadline - time.monotonic()
             if left <= 0:

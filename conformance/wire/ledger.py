@@ -88,7 +88,8 @@ class Ledger:
             # too: the campaign budget and created.json count it, with the id when one is named
             # and the name sent when the answer names none (for a clean-up by hand).
             body = exchange.json()
-            made = target_operation().created(exchange.status, body)
+            op = target_operation()
+            made = op.created(op.success, body)  # the wrapper, whatever the 2xx status
             if made is None:
                 made = body if isinstance(body, dict) else {}
             self.created.append(

@@ -54,6 +54,7 @@ def test_a_defective_target_stays_within_the_plan(defect: str, tmp_path: Path) -
     successes = sum(200 <= e["response"]["status"] < 300 for e in har["log"]["entries"])
     created = json.loads((tmp_path / "created.json").read_text(encoding="utf-8"))
     assert len(created["campaigns"]) == successes
+    assert all(c["id"] for c in created["campaigns"])  # the clean-up list names each one
     assert report.requests.campaigns_created == successes + len(created["maybe_created"])
 
 
@@ -69,3 +70,22 @@ def test_embedded_run_stays_within_its_plan(tmp_path: Path) -> None:
     report = run.conformance().requests
     assert report.sent <= planned.requests, (report.sent, planned.requests)
     assert report.campaigns_created <= planned.campaigns
+
+
+def test_a_finding_on_the_last_campaign_stays_a_finding(tmp_path: Path) -> None:
+    """The 20th campaign is a positive case the target gets wrong; Hypothesis sends it again to
+    report it, with no campaign left: the finding stands (exit 1), never "not tested"."""
+    with reference_server(KEYS, defect="status_wrong_every_20th") as url:
+        run = run_suite(
+            tmp_path,
+            "-k",
+            "accept or json_media_types or past_32 or contract",
+            BASE_URL=url,
+            API_KEY=KEYS.api_key,
+            MAX_CAMPAIGNS="20",
+            SEED="0",  # the seed whose 20th campaign is a positive property case
+        )
+    report = run.conformance()
+    assert run.code == 1, run.output[-3000:]
+    assert [r.rule for r in report.rules if r.verdict == "failed"] == ["semantic.draft"]
+    assert report.requests.campaigns_created <= 20
