@@ -69,8 +69,9 @@ def overlap(phases: list[Phase], logs: list[Path], every: float = 30.0) -> None:
     for thread in threads:
         thread.start()
     while any(t.is_alive() for t in threads):
+        deadline = time.monotonic() + every
         for thread in threads:
-            thread.join(timeout=every / len(threads))
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
         if any(t.is_alive() for t in threads):
             marks = ", ".join(
                 f"{phase.name} {progress(log) or 'starting'}"

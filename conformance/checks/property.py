@@ -34,7 +34,6 @@ from schemathesis.openapi.checks import (
     UndefinedStatusCode,
 )
 
-from conformance.checks.seeding import from_contract_and_seed_only
 from conformance.run.findings import CampaignBudgetSpent, Finding
 from conformance.run.settings import DOCUMENT, Settings
 from conformance.wire.exchange import Exchange
@@ -130,8 +129,8 @@ def as_finding(failure: Failure, exchange: Exchange | None) -> Finding:
 
 
 def load_schema(settings: Settings, *, mode: str, examples: int, coverage: bool) -> Any:
-    """The document as Schemathesis sees it, aimed at the target, seeded."""
-    from_contract_and_seed_only()
+    """The document as Schemathesis sees it, aimed at the target, seeded (the cases depend
+    on the contract and the seed only: conformance/checks/seeding.py, set when pytest starts)."""
     config = SchemathesisConfig.from_dict(
         {
             "seed": settings.seed,

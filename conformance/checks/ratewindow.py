@@ -50,25 +50,20 @@ def arm(api: Api, test: str) -> None:
 
 def first_window_proof(api: Api, test: str) -> None:
     served = api.settings.rate_limit or 0
-    session, ledger = api.session, api.session.ledger
-    outer, ledger.current_test = ledger.current_test, test
-    try:
-        with session.rate_limit_probe():
-            beyond = api.post(quiet_body(api))
-            other = order = None
-            other_key = api.settings.other_api_key
-            # The other key only when its own window has room: a key used just before (the
-            # vetting's request included) may rightly be refused, which proves nothing.
-            room = (
-                other_key
-                and "OTHER_API_KEY" not in api.rejected
-                and session.pacer
-                and not session.pacer.wait(other_key, time.monotonic())
-            )
-            if beyond.status == 429 and room:
+    with api.session.ledger.filed_under(test), api.session.rate_limit_probe():
+        beyond = api.post(quiet_body(api))
+        other = order = None
+        if beyond.status == 429:
+            if _other_key_has_room(api):
                 other = api.post(quiet_body(api), key="OTHER_API_KEY")
-            if beyond.status == 429:
-                order = api.post(raw=b'{"name": ')
-    finally:
-        ledger.current_test = outer
+            order = api.post(raw=b'{"name": ')
     api.rate_proof = WindowProof(served, beyond, other, order)
+
+
+def _other_key_has_room(api: Api) -> bool:
+    """OTHER_API_KEY is given, not rejected, and its own window has room: a key used just
+    before (the vetting's request included) may rightly be refused, which proves nothing."""
+    key, pacer = api.settings.other_api_key, api.session.pacer
+    if not key or "OTHER_API_KEY" in api.rejected or pacer is None:
+        return False
+    return pacer.wait(key, time.monotonic()) == 0

@@ -35,10 +35,18 @@ class Operation:
 
     def created(self, status: int, body: Any) -> dict[str, Any] | None:
         """The resource a success response created, or None."""
-        if status != self.success or not isinstance(body, dict):
-            return None
-        made = body.get(self.resource)
+        return self.wrapped(body) if status == self.success else None
+
+    def wrapped(self, body: Any) -> dict[str, Any] | None:
+        """The resource a body holds under its wrapper property, whatever the status."""
+        made = body.get(self.resource) if isinstance(body, dict) else None
         return made if isinstance(made, dict) else None
+
+    @staticmethod
+    def may_have_created(status: int) -> bool:
+        """Any 2xx to the operation may have made a resource (a defective server's 200 too):
+        what the campaign budget and created.json count."""
+        return 200 <= status < 300
 
     @property
     def label(self) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,6 +62,16 @@ class Ledger:
         self.current_test = test
         self.exchanges = []
 
+    @contextmanager
+    def filed_under(self, test: str) -> Iterator[None]:
+        """The requests sent inside count and are recorded under `test`, whichever test is
+        running (a proof one test's request sets off for another)."""
+        outer, self.current_test = self.current_test, test
+        try:
+            yield
+        finally:
+            self.current_test = outer
+
     def flush(self) -> None:
         """The exchanges recorded so far go to the sink (at a test's end and the run's)."""
         pending, self.pending = self.pending, []
@@ -83,15 +94,12 @@ class Ledger:
         if self.sink is not None:
             self.pending.append((exchange, time.time() - exchange.elapsed))
         self.by_test[self.current_test] += 1
-        if 200 <= exchange.status < 300:
-            # Any success may have made a campaign, a defective server's 200 or unwrapped body
-            # too: the campaign budget and created.json count it, with the id when one is named
-            # and the name sent when the answer names none (for a clean-up by hand).
+        op = target_operation()
+        if op.may_have_created(exchange.status):
+            # Counted with the id when one is named (wrapped or not) and the name sent when the
+            # answer names none, for a clean-up by hand.
             body = exchange.json()
-            op = target_operation()
-            made = op.created(op.success, body)  # the wrapper, whatever the 2xx status
-            if made is None:
-                made = body if isinstance(body, dict) else {}
+            made = op.wrapped(body) or (body if isinstance(body, dict) else {})
             self.created.append(
                 {
                     "id": made.get("id"),

@@ -166,11 +166,8 @@ class GuardedSession(requests.Session):
                 proof()
                 self._guard(request)  # the proof spent requests and time of its own
                 wait = self.pacer.wait(key, time.monotonic())
-        if wait > 0 and wait >= self.remaining():
-            raise BudgetExhausted(f"waiting {wait:.0f}s for the pace would pass MAX_TIME")
         if wait > 0:
-            self.ledger.pace_wait += wait
-            self._wait(wait)
+            self._wait_within_budget(wait, "for the pace")
         self._last_sent = time.monotonic()
 
     def _paced(self, request: requests.PreparedRequest) -> None:
@@ -179,20 +176,22 @@ class GuardedSession(requests.Session):
         if self.pacer is not None:
             self.pacer.record(request.headers.get("x-api-key"), time.monotonic())
 
+    def _wait_within_budget(self, wait: float, why: str) -> None:
+        """A wait the pace needs, counted; one that would pass MAX_TIME ends the run instead
+        (not tested), never a request sent after the wall."""
+        if wait >= self.remaining():
+            raise BudgetExhausted(f"waiting {wait:.0f}s {why} would pass MAX_TIME")
+        self.ledger.pace_wait += wait
+        self._wait(wait)
+
     def idle_for(self, seconds: float) -> None:
         """Wait until `seconds` have passed since this session's last request (a fresh window
         for a fixed or a sliding rate limit); within MAX_TIME, or not tested."""
         if not self._last_sent:
             return
         wait = self._last_sent + seconds - time.monotonic()
-        if wait <= 0:
-            return
-        if wait >= self.remaining():
-            raise BudgetExhausted(
-                f"waiting {wait:.0f}s for a fresh rate-limit window would pass MAX_TIME"
-            )
-        self.ledger.pace_wait += wait
-        self._wait(wait)
+        if wait > 0:
+            self._wait_within_budget(wait, "for a fresh rate-limit window")
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         # Never follow a redirect: a 3xx comes back to the check as it is (a finding), and the
