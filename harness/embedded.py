@@ -1,6 +1,8 @@
 """Start the embedded reference server as a child process on a loopback port.
 
-The suite never imports the server: it runs `python -m refserver` and meets it over HTTP.
+The suite never imports the server: it runs `python -m refserver` and meets it over HTTP (or,
+when the tooling names a launcher in REFSERVER_LAUNCHER, has one forked with the same arguments
+and environment: `harness/launched.py`).
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from conformance.run.settings import ROOT
+from harness.launched import LAUNCHER_VARIABLE, LaunchedServer, launched_output
 
 READY_TIMEOUT = 20.0
 # The rate-limited sibling's limit and window: small and short, so the check is quick and a
@@ -51,7 +54,44 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _wait_ready(proc: subprocess.Popen[bytes], port: int) -> None:
+class ServerProcess(Protocol):
+    """What the harness asks of a server it started: a `subprocess.Popen` or a launched one."""
+
+    @property
+    def returncode(self) -> int | None: ...
+    def poll(self) -> int | None: ...
+    def terminate(self) -> None: ...
+    def kill(self) -> None: ...
+    def wait(self, timeout: float | None = None) -> int: ...
+
+
+def _start(cmd: list[str], env: dict[str, str]) -> ServerProcess:
+    launcher = env.get(LAUNCHER_VARIABLE)
+    if launcher:
+        return LaunchedServer(launcher, cmd[3:], env, str(ROOT))
+    # Output goes nowhere: nothing the server says may carry a key into a log.
+    return subprocess.Popen(
+        cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+
+
+def refserver_output(argv: list[str]) -> str:
+    """What `python -m refserver ARGV` prints (its catalogue), from the launcher when one is
+    named; raises when the command fails."""
+    launcher = os.environ.get(LAUNCHER_VARIABLE)
+    if launcher:
+        return launched_output(launcher, argv, dict(os.environ), str(ROOT))
+    return subprocess.run(
+        [sys.executable, "-m", "refserver", *argv],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+
+
+def _wait_ready(proc: ServerProcess, port: int) -> None:
     deadline = time.monotonic() + READY_TIMEOUT
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -98,10 +138,7 @@ def embedded_server(
     cmd = [sys.executable, "-m", "refserver", "--host", "127.0.0.1", "--port", str(port)]
     if tls is not None:
         cmd += ["--certfile", tls[0], "--keyfile", tls[1]]
-    # Output goes nowhere: nothing the server says may carry a key into a log.
-    proc = subprocess.Popen(
-        cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    proc = _start(cmd, env)
     try:
         _wait_ready(proc, port)
         yield f"{'https' if tls else 'http'}://127.0.0.1:{port}"
@@ -109,7 +146,7 @@ def embedded_server(
         stop(proc)
 
 
-def stop(proc: subprocess.Popen[Any]) -> None:
+def stop(proc: ServerProcess | subprocess.Popen[Any]) -> None:
     """End a server we started: politely, then for sure."""
     proc.terminate()
     try:

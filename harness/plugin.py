@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from contextlib import ExitStack
 
 import pytest
 
-from conformance.run.settings import ROOT, Settings
+from conformance.run.settings import Settings
 from harness.embedded import (
     EMBEDDED_RATE_LIMIT,
     EMBEDDED_RATE_WINDOW,
     EmbeddedKeys,
     embedded_server,
+    refserver_output,
 )
 
 EMBEDDED_LABEL = "embedded reference server"
@@ -83,16 +82,7 @@ def pytest_conformance_rule_ids(config: pytest.Config) -> list[tuple[str, str]]:
     the server's CLI: the suite never imports the server)."""
     if os.environ.get("BASE_URL", "").strip():
         return []
-    defects = json.loads(
-        subprocess.run(
-            [sys.executable, "-m", "refserver", "--list-defects"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=60,
-        ).stdout
-    )
+    defects = json.loads(refserver_output(["--list-defects"]))
     return [(rule, f"refserver/defects.py ({d['name']})") for d in defects for rule in d["rules"]]
 
 
