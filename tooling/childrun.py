@@ -27,6 +27,8 @@ from pathlib import Path
 from conformance.reports.model import Report
 from conformance.reports.schema import load_checked
 from conformance.run.settings import ROOT
+from tooling.forkserver import WARM_UP_VARIABLE
+from tooling.serverlauncher import ServerLauncher
 
 SUITE = ("-m", "pytest", "tests/conformance", "-p", "no:cacheprovider")
 RUN_TIMEOUT = 300.0
@@ -112,15 +114,17 @@ class ChildRun:
 class ForkServer:
     """The client of one `tooling.forkserver` process: `run` forks a child there and waits for
     its exit, bounded in time; safe to call from several threads at once. Environment variables
-    read only at interpreter start (`HASH_SEED_VARIABLE`) are the server's: a run that asks for
-    another value is not sent here (`serves`)."""
+    read only at interpreter start (`START_VARIABLES`) are the server's: a run that asks for
+    another value is not sent here (`serves`). The reference servers its runs start are forked
+    too, by a launcher of their own (`tooling/serverlauncher.py`)."""
 
     def __init__(self, env: Mapping[str, str]) -> None:
         self.env = dict(env)
+        self.launcher = ServerLauncher(self.env)
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "tooling.forkserver"],
             cwd=ROOT,
-            env=self.env,
+            env={**self.env, **self.launcher.env(), WARM_UP_VARIABLE: "1"},
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -170,7 +174,8 @@ class ForkServer:
         run_id = next(self._ids)
         fd, name = tempfile.mkstemp(prefix="suite-run-", suffix=".log")
         os.close(fd)
-        request = {"id": run_id, "args": args, "env": dict(env), "cwd": str(ROOT), "out": name}
+        run_env = {**env, **self.launcher.env()}
+        request = {"id": run_id, "args": args, "env": run_env, "cwd": str(ROOT), "out": name}
         pid: int | None = None
         try:
             with self._lock:
@@ -222,6 +227,7 @@ class ForkServer:
             self._proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             stop(self._proc)
+        self.launcher.close()
 
     def __enter__(self) -> ForkServer:
         return self

@@ -18,6 +18,7 @@ Run: python -m tooling.forkserver  (started by `tooling.childrun.ForkServer`)
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import select
@@ -49,6 +50,9 @@ PRELOAD = (
 # imports is skipped. The suite's own plugins, conftest and tests are never in it.
 PRELOAD_FILE = Path(__file__).with_name("preload.txt")
 NEVER_PRELOAD = ("tests", "conftest", "harness.plugin", "conformance.pytest_layer.plugin", "__")
+# Set by the client: run the suite once before forking (`warm_up`).
+WARM_UP_VARIABLE = "FORKSERVER_WARM_UP"
+QUIET = ("-W", "ignore::pytest.PytestAssertRewriteWarning")
 
 
 def preload(with_list: bool = True) -> None:
@@ -72,6 +76,44 @@ def preload(with_list: bool = True) -> None:
     target_operation()
     rules()
     probes()
+
+
+def warm_up() -> None:
+    """One run of the suite in this process, its output and reports thrown away: what the
+    libraries build on first use (Hypothesis's and Schemathesis's strategies for the document,
+    jsonschema's validators, pytest's plugin lists) is then built once, not in every child.
+    The suite's own test modules, conftest and plugins are dropped afterwards, so each child
+    imports and configures them afresh; the run's state lives in its pytest config, which is
+    gone with it. A selftest holds a forked run to a fresh interpreter's report."""
+    import io
+    import tempfile
+
+    import pytest
+
+    saved = dict(os.environ)
+    before = set(sys.modules)
+    with tempfile.TemporaryDirectory() as reports:
+        os.environ.update(
+            REPORTS_DIR=reports, HISTORY_DB="off", DERANDOMIZE="1", SEED="1", DEPTH="gate"
+        )
+        with (
+            contextlib.redirect_stdout(io.StringIO()),
+            contextlib.redirect_stderr(io.StringIO()),
+            contextlib.suppress(Exception),  # a failed warm-up costs time in the children, no more
+        ):
+            pytest.main(["tests/conformance", "-q", "-p", "no:cacheprovider", *QUIET])
+    os.environ.clear()
+    os.environ.update(saved)
+    for name in set(sys.modules) - before:
+        if name.startswith(NEVER_PRELOAD):
+            del sys.modules[name]
+
+
+def freeze() -> None:
+    """What is loaded now never changes: keep it out of every child's garbage collections
+    (each full collection would walk all of it) and its pages shared, not copied."""
+    gc.collect()
+    gc.freeze()
 
 
 def write_preload() -> int:
@@ -141,6 +183,9 @@ def serve() -> int:
     os.dup2(2, 1)
     answers = os.fdopen(proto, "w", buffering=1)
     preload()
+    if os.environ.get(WARM_UP_VARIABLE) == "1":
+        warm_up()
+    freeze()
     running: dict[int, Any] = {}
     buffer = b""
     open_input = True
