@@ -78,6 +78,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--defect-stacks", default="uvicorn,stdlib", help="stacks for defects")
     parser.add_argument("--docs", type=Path, help="also write the table to this Markdown file")
     parser.add_argument(
+        "--full",
+        action="store_true",
+        help="run every defect to the end (default: a defect's run stops once all its rules "
+        "have failed; the verdict is the same, the failed-rules column is then complete)",
+    )
+    parser.add_argument(
         "--no-fork",
         action="store_true",
         help="a fresh interpreter per run (default: forked from one that imported the suite once)",
@@ -93,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
         if forks is not None:
             stack.callback(forks.close)
         futures = [
-            pool.submit(run_job, job, reports / "mutation", args.seed, forks=forks) for job in jobs
+            pool.submit(run_job, job, reports / "mutation", args.seed, forks=forks, full=args.full)
+            for job in jobs
         ]
         for done, future in enumerate(as_completed(futures), 1):
             r = future.result()

@@ -71,8 +71,15 @@ def fork_server() -> ForkServer:
 
 
 def run_job(
-    job: Job, reports: Path, seed: int, *args: str, forks: ForkServer | None = None
+    job: Job,
+    reports: Path,
+    seed: int,
+    *args: str,
+    forks: ForkServer | None = None,
+    full: bool = False,
 ) -> Result:
+    """One run; a defect's run stops once all its rules have failed (`tooling/stopwhen.py`),
+    unless `full`."""
     slug = "clean" if job.name == CLEAN else job.name
     out = reports / job.stack / slug
     # A planted defect's run is no run of a target: it stays out of any history.
@@ -83,6 +90,8 @@ def run_job(
         env["REFSERVER_DEFECT"] = job.name
     elif job.kind == "variant":
         env["REFSERVER_VARIANT"] = job.name
+    if job.kind == "defect" and not full:
+        args = (*args, "-p", "tooling.stopwhen", f"--stop-when-broken={','.join(job.rules)}")
     child = run_suite(out, "-q", *args, env=env, forks=forks)
     (out / "pytest.log").write_text(child.output, encoding="utf-8")
     # A run that timed out counts as a failed run (exit 2, pytest's "interrupted").

@@ -11,6 +11,7 @@ from contextlib import ExitStack
 
 import pluggy
 
+from conformance.run.outcomes import TestResult
 from conformance.run.settings import Settings
 
 hookspec = pluggy.HookspecMarker("pytest")
@@ -31,6 +32,12 @@ def pytest_conformance_limited_target(settings: Settings, stack: ExitStack) -> S
 def pytest_conformance_rule_ids(config: object) -> list[tuple[str, str]]:  # type: ignore[empty-body]
     """Rule ids a harness names (its planted defects), as (rule id, where), for the collection
     to validate with the engine's own."""
+
+
+@hookspec
+def pytest_conformance_result(item: object, result: TestResult) -> None:
+    """A test's result, as recorded (a subtest's too): a tool may follow the run as it goes
+    (the mutation check stops a defect's run once every rule the defect breaks has failed)."""
 
 
 @hookspec(firstresult=True)

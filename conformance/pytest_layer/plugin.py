@@ -242,6 +242,7 @@ def _record(ctx: RunContext, item: pytest.Item, result: TestResult | None, call:
     if result is None:
         return
     ctx.results.append(result)
+    item.config.hook.pytest_conformance_result(item=item, result=result)
     for finding in result.findings:
         if finding.exchange is not None:  # named in exchanges.har on the exchange itself
             finding.exchange.broken.add(finding.rule)
