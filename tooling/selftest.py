@@ -6,7 +6,7 @@ targets' walls, rate-limit windows, servers starting), which the mutation check'
 `--serial` runs them one after the other. Both always run in full; the exit status is 0 only
 when both pass.
 
-Usage: python -m tooling.selftest [--serial] [--jobs N]
+Usage: python -m tooling.selftest [--serial] [--jobs N] [--workers N]
 """
 
 from __future__ import annotations
@@ -89,11 +89,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--serial", action="store_true", help="one phase after the other")
     parser.add_argument("--jobs", type=int, default=2, help="the mutation check's parallel runs")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=4,
+        help="the selftests' pytest-xdist workers (0: in this one process)",
+    )
     args = parser.parse_args(argv)
     reports = Path(os.environ.get("REPORTS_DIR", ROOT / "reports"))
     reports.mkdir(parents=True, exist_ok=True)
     phases = [
-        Phase("selftests", [sys.executable, "-m", "pytest", "tests/selftest", "--durations=20"]),
+        Phase(
+            "selftests",
+            [sys.executable, "-m", "pytest", "tests/selftest", "--durations=20"]
+            + (["-n", str(args.workers)] if args.workers else []),
+        ),
         Phase(
             "mutation check", [sys.executable, "-m", "tooling.mutation", "--jobs", str(args.jobs)]
         ),

@@ -24,7 +24,17 @@ REGISTRY: Registry = Registry().with_resource(
 )
 OPERATION = "/paths/~1v2~1campaigns/post"
 RESPONSE_201 = f"{OPERATION}/responses/201/content/application~1json/schema"
-DELETE = object()  # marker: remove the property instead of setting it
+
+
+class _Delete:
+    """Marker: remove the property instead of setting it (a stable name in the test ids, which
+    every xdist worker must collect alike)."""
+
+    def __repr__(self) -> str:
+        return "DELETE"
+
+
+DELETE = _Delete()
 Path_ = tuple[str | int, ...]
 
 
