@@ -199,7 +199,7 @@ def test_redirect_loop_is_never_followed(tmp_path: Path) -> None:
     "factory", [servers.huge_body, servers.gzip_bomb], ids=["huge-body", "gzip-bomb"]
 )
 def test_huge_bodies_stay_within_memory(tmp_path: Path, factory: Callable[[], Behaviour]) -> None:
-    behaviour = factory()  # the bomb is built here (about 7 s), not at collection
+    behaviour = factory()  # the bomb is built here (about a second), not at collection
     with serve(behaviour) as server:
         # Ten requests, each body cut at the suite's cap; 120 s is room for a slow CI core.
         run = suite(tmp_path, server, 120, past_preflight=True, MAX_REQUESTS="10")

@@ -176,17 +176,29 @@ _BOMB_LOCK = threading.Lock()
 
 
 def gzip_bomb_body(gigabytes: int = 2) -> bytes:
-    """~2 MB of gzip that inflates to a `gigabytes` GB JSON string of zeros. Built once per
-    process (about 7 s), by streaming chunks so the 2 GB never exist here."""
+    """~2 MB of gzip (one member, RFC 1952) that inflates to a `gigabytes` GB JSON string of
+    zeros. Built once per process, in about a second: each 16 MB block of zeros is compressed
+    after a full flush, which resets the compressor, so every block's bytes are the same and
+    are compressed once; only the CRC-32 of the whole is computed over the 2 GB, which never
+    exist here."""
     global _BOMB
     with _BOMB_LOCK:
         if _BOMB is None:
-            packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+            blocks = gigabytes * 64
             zeros = b"0" * (16 << 20)
-            parts = [packer.compress(CAMPAIGN_HEAD)]
-            parts += [packer.compress(zeros) for _ in range(gigabytes * 64)]
-            parts += [packer.compress(CAMPAIGN_TAIL), packer.flush()]
-            _BOMB = b"".join(parts)
+            raw = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)  # deflate, no wrapper
+            head = raw.compress(CAMPAIGN_HEAD) + raw.flush(zlib.Z_FULL_FLUSH)
+            block = raw.compress(zeros) + raw.flush(zlib.Z_FULL_FLUSH)
+            tail = raw.compress(CAMPAIGN_TAIL) + raw.flush(zlib.Z_FINISH)
+            crc = zlib.crc32(CAMPAIGN_HEAD)
+            for _ in range(blocks):
+                crc = zlib.crc32(zeros, crc)
+            crc = zlib.crc32(CAMPAIGN_TAIL, crc)
+            size = len(CAMPAIGN_HEAD) + blocks * len(zeros) + len(CAMPAIGN_TAIL)
+            # Header: magic, deflate, no flags, no time, no extra flags, unknown OS.
+            header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
+            trailer = crc.to_bytes(4, "little") + (size & 0xFFFFFFFF).to_bytes(4, "little")
+            _BOMB = header + head + block * blocks + tail + trailer
         return _BOMB
 
 
