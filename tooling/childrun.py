@@ -98,6 +98,8 @@ class ChildRun:
     output: str
     reports: Path
     seconds: float
+    # The run's peak resident memory in KB, from the fork server (0 for a fresh interpreter).
+    peak_kb: int = 0
 
     def report(self) -> Report | None:
         """The run's conformance.json, checked against the schema; None when none was written."""
@@ -171,6 +173,17 @@ class ForkServer:
         on_start: Callable[[int], None] | None = None,
     ) -> tuple[int | None, str]:
         """Exit code (None after a time-out, when the child's group is stopped) and output."""
+        code, out, _ = self.run_measured(args, env, timeout, on_start)
+        return code, out
+
+    def run_measured(
+        self,
+        args: list[str],
+        env: Mapping[str, str],
+        timeout: float,
+        on_start: Callable[[int], None] | None = None,
+    ) -> tuple[int | None, str, int]:
+        """As `run`, with the child's peak resident memory in KB (0 if it did not exit)."""
         run_id = next(self._ids)
         fd, name = tempfile.mkstemp(prefix="suite-run-", suffix=".log")
         os.close(fd)
@@ -184,7 +197,7 @@ class ForkServer:
                 self._proc.stdin.flush()
             pid = self._wait_for(run_id, "pid", 30.0)
             if pid is None:
-                return None, "the fork server did not start the run"
+                return None, "the fork server did not start the run", 0
             with self._lock:
                 self._children.add(pid)
             if on_start is not None:
@@ -196,7 +209,9 @@ class ForkServer:
                 # The leader gone, what it started may linger (as in `stop`).
                 with suppress(ProcessLookupError, PermissionError):
                     os.killpg(pid, signal.SIGTERM)
-            return code, Path(name).read_text(encoding="utf-8", errors="replace")
+            # Its exit event carried its peak memory.
+            peak = (self._wait_for(run_id, "peak_kb", 0.0) or 0) if code is not None else 0
+            return code, Path(name).read_text(encoding="utf-8", errors="replace"), peak
         finally:
             with suppress(OSError):
                 os.unlink(name)
@@ -258,7 +273,10 @@ def run_suite(
     started = time.monotonic()
     run_env = {**env, "REPORTS_DIR": str(reports)}
     if forks is not None and forks.serves(run_env):
-        code, out = forks.run([*SUITE[2:], *FORKED, *args], run_env, timeout, on_start)
+        code, out, peak = forks.run_measured(
+            [*SUITE[2:], *FORKED, *args], run_env, timeout, on_start
+        )
     else:
+        peak = 0
         code, out = run_bounded([sys.executable, *SUITE, *args], run_env, timeout, on_start)
-    return ChildRun(code, out, reports, round(time.monotonic() - started, 2))
+    return ChildRun(code, out, reports, round(time.monotonic() - started, 2), peak)

@@ -6,8 +6,8 @@ interpreter and the imports again (most of a short run's time).
 The server is single-threaded (a fork copies only the calling thread, so nothing it forks from
 can hold a lock another thread took). It reads one JSON request a line on stdin
 (`{"id", "args", "env", "cwd", "out"}`) and answers on stdout, one JSON line per event:
-`{"id", "pid"}` when the child is forked, `{"id", "code"}` when it has exited (a negative code:
-killed by that signal). Each child is the leader of a session of its own, as a subprocess run
+`{"id", "pid"}` when the child is forked, `{"id", "code", "peak_kb"}` when it has exited (a
+negative code: killed by that signal; its peak resident memory). Each child is the leader of a session of its own, as a subprocess run
 is (`tooling.childrun.spawn`), so stopping its group stops the servers it started. End of input
 ends the server once its children have exited.
 
@@ -207,12 +207,13 @@ def serve() -> int:
                 running[pid] = request["id"]
                 _answer(answers, id=request["id"], pid=pid)
         while running:
-            pid, status = os.waitpid(-1, os.WNOHANG)
+            pid, status, usage = os.wait4(-1, os.WNOHANG)
             if pid == 0:
                 break
             run_id = running.pop(pid, None)
             if run_id is not None:
-                _answer(answers, id=run_id, code=os.waitstatus_to_exitcode(status))
+                code = os.waitstatus_to_exitcode(status)
+                _answer(answers, id=run_id, code=code, peak_kb=usage.ru_maxrss)
     return 0
 
 

@@ -2,7 +2,7 @@
 
 The runs are forked from one fork server for the whole selftest session (the same report as a
 fresh interpreter, `tests/selftest/tooling/test_forkserver.py`), less the start-up of each;
-`fork=False` starts a fresh interpreter (the hostile test bed watches its child's memory)."""
+`fork=False` starts a fresh interpreter."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import atexit
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
 
@@ -45,12 +46,21 @@ def fork_server() -> ForkServer:
     return _FORKS[0]
 
 
-def run_suite(reports: Path, *args: str, fork: bool = True, **env_vars: str) -> ChildRun:
-    """The suite with the given variables (BASE_URL, API_KEY, ...) and reports in `reports`."""
+def run_suite(
+    reports: Path,
+    *args: str,
+    fork: bool = True,
+    on_start: Callable[[int], None] | None = None,
+    **env_vars: str,
+) -> ChildRun:
+    """The suite with the given variables (BASE_URL, API_KEY, ...) and reports in `reports`;
+    `on_start` is told the run's pid."""
     env = child_env(**{"SEED": "7", "DERANDOMIZE": "1", **env_vars})
     html = (f"--junitxml={reports / 'junit.xml'}", f"--html={reports / 'report.html'}")
     forks = fork_server() if fork else None
-    return run_suite_child(reports, *html, "--self-contained-html", *args, env=env, forks=forks)
+    return run_suite_child(
+        reports, *html, "--self-contained-html", *args, env=env, forks=forks, on_start=on_start
+    )
 
 
 def make_plan(**env_vars: str) -> str:

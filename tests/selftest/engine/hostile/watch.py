@@ -7,7 +7,6 @@ import base64
 import contextlib
 import os
 import re
-import resource
 import signal
 import threading
 import time
@@ -39,14 +38,6 @@ class Watched:
         return sorted(p for p in self.reports.rglob("*") if p.is_file())
 
 
-def _children() -> set[int]:
-    pids: set[int] = set()
-    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
-        with contextlib.suppress(OSError):
-            pids |= {int(p) for p in (task / "children").read_text().split()}
-    return pids
-
-
 def _vm_hwm(pid: int) -> int:
     with contextlib.suppress(OSError):
         text = Path(f"/proc/{pid}/status").read_text()
@@ -56,23 +47,20 @@ def _vm_hwm(pid: int) -> int:
 
 
 def run_watched(reports: Path, wall: float, *args: str, **env: str) -> Watched:
-    """`run_suite`, with a watcher that samples the child's VmHWM and kills it (that one pid,
-    which we started) if it is still running `wall` seconds in: the test then fails instead of
-    hanging until run_suite's own 300 s time-out."""
-    before_children = _children()
-    before_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """`run_suite`, with a watcher that samples the run's VmHWM and kills it (that one pid,
+    which we asked for) if it is still running `wall` seconds in: the test then fails instead
+    of hanging until run_suite's own 300 s time-out. The run is forked (its peak memory is the
+    fork server's exact count at its exit; the samples cover a run that was killed)."""
     done = threading.Event()
+    started_pid: list[int] = []
     state = {"peak": 0, "killed": False}
     started = time.monotonic()
 
     def watch() -> None:
-        child: int | None = None
         while not done.wait(0.05):
-            if child is None:
-                new = _children() - before_children
-                child = min(new) if new else None
-            if child is None:
+            if not started_pid:
                 continue
+            child = started_pid[0]
             state["peak"] = max(state["peak"], _vm_hwm(child))
             if time.monotonic() - started > wall and not state["killed"]:
                 state["killed"] = True
@@ -82,16 +70,12 @@ def run_watched(reports: Path, wall: float, *args: str, **env: str) -> Watched:
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
     try:
-        # A fresh interpreter: its memory is watched as this process's own child.
-        run = run_suite(reports, *args, fork=False, **env)
+        run = run_suite(reports, *args, on_start=started_pid.append, **env)
     finally:
         done.set()
         watcher.join(timeout=5)
     elapsed = time.monotonic() - started
-    # RUSAGE_CHILDREN is the largest child so far: when it grew, this run is the new largest
-    # (and its exact peak); the sampled VmHWM covers a run that stayed below earlier ones.
-    after_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    peak = max(state["peak"], after_rss if after_rss > before_rss else 0)
+    peak = max(state["peak"], run.peak_kb)
     return Watched(run.code, run.output, run.reports, elapsed, peak, bool(state["killed"]))
 
 
