@@ -120,13 +120,15 @@ class ForkServer:
     another value is not sent here (`serves`). The reference servers its runs start are forked
     too, by a launcher of their own (`tooling/serverlauncher.py`)."""
 
-    def __init__(self, env: Mapping[str, str]) -> None:
+    def __init__(self, env: Mapping[str, str], *, warm_up: bool = True) -> None:
+        """`warm_up`: run the suite once in the server before forking (worth it for many runs
+        of the suite, not for a few of something else)."""
         self.env = dict(env)
         self.launcher = ServerLauncher(self.env)
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "tooling.forkserver"],
             cwd=ROOT,
-            env={**self.env, **self.launcher.env(), WARM_UP_VARIABLE: "1"},
+            env={**self.env, **self.launcher.env(), WARM_UP_VARIABLE: "1" if warm_up else "0"},
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,

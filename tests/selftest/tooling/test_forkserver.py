@@ -18,7 +18,7 @@ ENV = {"SEED": "20261126", "DERANDOMIZE": "1", "PYTHONHASHSEED": "0"}
 def test_a_forked_run_reports_what_a_fresh_interpreter_reports(tmp_path: Path) -> None:
     env = child_env(**ENV)
     with ForkServer(child_env(PYTHONHASHSEED="0")) as forks:
-        assert forks.serves({**env, "REPORTS_DIR": "x"})
+        assert forks.serves({**env, "REPORTS_DIR": "x"}) and forks.launcher.ready
         forked = run_suite(tmp_path / "forked", "-q", env=env, forks=forks)
     fresh = run_suite(tmp_path / "fresh", "-q", env=env)
     assert (forked.code, fresh.code) == (0, 0), forked.output[-2000:] + fresh.output[-2000:]
@@ -57,7 +57,7 @@ def test_closing_the_server_stops_a_run_still_going(tmp_path: Path) -> None:
     """An interrupted check (Ctrl-C) closes the server: the runs still going stop too, with
     what they started."""
     test, marker = _slow_test(tmp_path)
-    forks = ForkServer(child_env())
+    forks = ForkServer(child_env(), warm_up=False)
     run = threading.Thread(
         target=forks.run, args=([str(test), "-p", "no:cacheprovider"], child_env(), 60.0)
     )
@@ -74,7 +74,7 @@ def test_closing_the_server_stops_a_run_still_going(tmp_path: Path) -> None:
 
 def test_a_forked_run_is_stopped_at_its_time_out_with_its_group(tmp_path: Path) -> None:
     test, marker = _slow_test(tmp_path)
-    with ForkServer(child_env()) as forks:
+    with ForkServer(child_env(), warm_up=False) as forks:
         started = time.monotonic()
         code, _ = forks.run([str(test), "-p", "no:cacheprovider"], child_env(), timeout=4.0)
         took = time.monotonic() - started
