@@ -2,7 +2,9 @@
 phase printed at the end (and kept in reports/selftest-times.json for `make bench`).
 
 By default the two phases overlap: the selftests spend much of their time waiting (the hostile
-targets' walls, rate-limit windows, servers starting), which the mutation check's runs fill.
+targets' walls, rate-limit windows, servers starting), which the mutation check's runs fill;
+the selftests themselves run in pytest-xdist workers (`--workers`, 4), which steal work from
+each other so the long waits do not queue behind one another.
 `--serial` runs them one after the other. Both always run in full; the exit status is 0 only
 when both pass.
 
@@ -102,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         Phase(
             "selftests",
             [sys.executable, "-m", "pytest", "tests/selftest", "--durations=20"]
-            + (["-n", str(args.workers)] if args.workers else []),
+            + (["-n", str(args.workers), "--dist", "worksteal"] if args.workers else []),
         ),
         Phase(
             "mutation check", [sys.executable, "-m", "tooling.mutation", "--jobs", str(args.jobs)]
