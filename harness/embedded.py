@@ -68,7 +68,10 @@ class ServerProcess(Protocol):
 def _start(cmd: list[str], env: dict[str, str]) -> ServerProcess:
     launcher = env.get(LAUNCHER_VARIABLE)
     if launcher:
-        return LaunchedServer(launcher, cmd[3:], env, str(ROOT))
+        try:
+            return LaunchedServer(launcher, cmd[3:], env, str(ROOT))
+        except OSError:
+            pass  # the launcher is gone: start the server as a user's run does
     # Output goes nowhere: nothing the server says may carry a key into a log.
     return subprocess.Popen(
         cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -80,7 +83,10 @@ def refserver_output(argv: list[str]) -> str:
     named; raises when the command fails."""
     launcher = os.environ.get(LAUNCHER_VARIABLE)
     if launcher:
-        return launched_output(launcher, argv, dict(os.environ), str(ROOT))
+        try:
+            return launched_output(launcher, argv, dict(os.environ), str(ROOT))
+        except (OSError, ValueError):
+            pass  # the launcher is gone: run the command as a user's run does
     return subprocess.run(
         [sys.executable, "-m", "refserver", *argv],
         cwd=ROOT,

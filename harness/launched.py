@@ -92,7 +92,9 @@ class LaunchedServer:
                 self._conn.shutdown(socket.SHUT_WR)
 
     def kill(self) -> None:
-        if self.returncode is None:
+        # poll first: once the server has ended the launcher reaps it at once, and its pid may
+        # be another process's.
+        if self.poll() is None:
             with suppress(ProcessLookupError, PermissionError):
                 os.kill(self.pid, signal.SIGKILL)
 

@@ -75,6 +75,13 @@ def _life_line(conn: socket.socket) -> None:
     os.kill(os.getpid(), signal.SIGTERM)
 
 
+def _exit_code(exc: SystemExit) -> int:
+    """As the interpreter maps it: None is 0, an int is itself, anything else (a message) 1."""
+    if exc.code is None:
+        return 0
+    return exc.code if isinstance(exc.code, int) else 1
+
+
 def _captured(conn: socket.socket, argv: list[str]) -> int:
     """A short command's exit status and output, answered in one line."""
     import io
@@ -86,7 +93,7 @@ def _captured(conn: socket.socket, argv: list[str]) -> int:
         with contextlib.redirect_stdout(out):
             code = main(argv)
     except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 2
+        code = _exit_code(exc)
     conn.sendall((json.dumps({"code": code, "stdout": out.getvalue()}) + "\n").encode())
     return code
 
@@ -114,7 +121,7 @@ def child(conn: socket.socket, listener: socket.socket, request: dict[str, Any])
 
         code = main(list(request["argv"]))
     except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 2
+        code = _exit_code(exc)
     except BaseException:
         code = 3
     finally:
@@ -137,7 +144,10 @@ def serve(path: str) -> int:
                 return 0  # the owner is gone
             if listener not in ready:
                 continue
-            conn, _ = listener.accept()
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue  # out of descriptors for a moment: the next request may get one
             try:
                 conn.settimeout(10)
                 request = json.loads(_read_line(conn))
@@ -145,7 +155,12 @@ def serve(path: str) -> int:
             except (OSError, ValueError):
                 conn.close()
                 continue
-            if os.fork() == 0:
+            try:
+                pid = os.fork()
+            except OSError:
+                conn.close()  # the client reads the closed connection and starts its own
+                continue
+            if pid == 0:
                 # The child's own SIGCHLD is the default again: the server may wait for its own.
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
                 child(conn, listener, request)

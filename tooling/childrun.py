@@ -32,6 +32,8 @@ from tooling.serverlauncher import ServerLauncher
 
 SUITE = ("-m", "pytest", "tests/conformance", "-p", "no:cacheprovider")
 RUN_TIMEOUT = 300.0
+# The fork server's preload and warm-up (a few seconds; minutes on a machine under load).
+READY_TIMEOUT = 300.0
 
 # Every child started here, by PID, so an interrupted tool can end them (and only them).
 _live: dict[int, subprocess.Popen[bytes]] = {}
@@ -125,7 +127,22 @@ class ForkServer:
         of the suite, not for a few of something else)."""
         self.env = dict(env)
         self.launcher = ServerLauncher(self.env)
-        self._proc = subprocess.Popen(
+        try:
+            self._proc = self._start(warm_up)
+        except BaseException:
+            self.launcher.close()
+            raise
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        self._events: dict[int, dict[str, int]] = {}
+        self._children: set[int] = set()  # the runs' process groups still going
+        self._waiting: set[int] = set()  # the run ids a caller still waits for
+        self._changed = threading.Condition(self._lock)
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _start(self, warm_up: bool) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
             [sys.executable, "-m", "tooling.forkserver"],
             cwd=ROOT,
             env={**self.env, **self.launcher.env(), WARM_UP_VARIABLE: "1" if warm_up else "0"},
@@ -134,13 +151,6 @@ class ForkServer:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
-        self._ids = itertools.count(1)
-        self._lock = threading.Lock()
-        self._events: dict[int, dict[str, int]] = {}
-        self._children: set[int] = set()  # the runs' process groups still going
-        self._changed = threading.Condition(self._lock)
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
 
     def serves(self, env: Mapping[str, str]) -> bool:
         return self._proc.poll() is None and all(
@@ -152,6 +162,11 @@ class ForkServer:
         for line in self._proc.stdout:
             event = json.loads(line)
             with self._changed:
+                if "pid" in event and event["id"] not in self._waiting:
+                    # A run its caller gave up on before it started: nobody will wait for it.
+                    with suppress(ProcessLookupError, PermissionError):
+                        os.killpg(event["pid"], signal.SIGKILL)
+                    continue
                 self._events.setdefault(event["id"], {}).update(event)
                 self._changed.notify_all()
         with self._changed:
@@ -192,8 +207,12 @@ class ForkServer:
         run_env = {**env, **self.launcher.env()}
         request = {"id": run_id, "args": args, "env": run_env, "cwd": str(ROOT), "out": name}
         pid: int | None = None
+        # The server preloads and warms up before it forks anything: that is not the run's time.
+        if self._wait_for(0, "ready", READY_TIMEOUT) is None:
+            return None, "the fork server did not get ready", 0
         try:
             with self._lock:
+                self._waiting.add(run_id)
                 assert self._proc.stdin is not None
                 self._proc.stdin.write((json.dumps(request) + "\n").encode())
                 self._proc.stdin.flush()
@@ -218,6 +237,7 @@ class ForkServer:
             with suppress(OSError):
                 os.unlink(name)
             with self._lock:
+                self._waiting.discard(run_id)
                 self._events.pop(run_id, None)
                 if pid is not None:
                     self._children.discard(pid)

@@ -6,10 +6,12 @@ interpreter and the imports again (most of a short run's time).
 The server is single-threaded (a fork copies only the calling thread, so nothing it forks from
 can hold a lock another thread took). It reads one JSON request a line on stdin
 (`{"id", "args", "env", "cwd", "out"}`) and answers on stdout, one JSON line per event:
-`{"id", "pid"}` when the child is forked, `{"id", "code", "peak_kb"}` when it has exited (a
-negative code: killed by that signal; its peak resident memory). Each child is the leader of a session of its own, as a subprocess run
-is (`tooling.childrun.spawn`), so stopping its group stops the servers it started. End of input
-ends the server once its children have exited.
+`{"id": 0, "ready"}` once preloaded and warmed up, `{"id", "pid"}` when a child is forked,
+`{"id", "code", "peak_kb"}` when it has exited (a negative code: killed by that signal; its
+peak resident memory, which counts the pages shared with the server too). Each child is the
+leader of a session of its own, as a subprocess run is (`tooling.childrun.spawn`), so stopping
+its group stops the servers it started. End of input ends the server once its children have
+exited.
 
 Run: python -m tooling.forkserver  (started by `tooling.childrun.ForkServer`)
      python -m tooling.forkserver --write-preload  (regenerate tooling/preload.txt)
@@ -82,9 +84,10 @@ def warm_up() -> None:
     """One run of the suite in this process, its output and reports thrown away: what the
     libraries build on first use (Hypothesis's and Schemathesis's strategies for the document,
     jsonschema's validators, pytest's plugin lists) is then built once, not in every child.
-    The suite's own test modules, conftest and plugins are dropped afterwards, so each child
-    imports and configures them afresh; the run's state lives in its pytest config, which is
-    gone with it. A selftest holds a forked run to a fresh interpreter's report."""
+    The suite's tests, conftest and the harness's plugin are dropped afterwards, so each child
+    imports them afresh (the engine's modules stay loaded, as the preload loads them: the run's
+    state lives in its pytest config, which is gone with it, never in a module). A selftest
+    holds a forked run to a fresh interpreter's report."""
     import io
     import tempfile
 
@@ -93,8 +96,14 @@ def warm_up() -> None:
     saved = dict(os.environ)
     before = set(sys.modules)
     with tempfile.TemporaryDirectory() as reports:
+        # MAX_TIME: the suite's own deadline bounds the warm-up, whatever happens in it.
         os.environ.update(
-            REPORTS_DIR=reports, HISTORY_DB="off", DERANDOMIZE="1", SEED="1", DEPTH="gate"
+            REPORTS_DIR=reports,
+            HISTORY_DB="off",
+            DERANDOMIZE="1",
+            SEED="1",
+            DEPTH="gate",
+            MAX_TIME="120",
         )
         with (
             contextlib.redirect_stdout(io.StringIO()),
@@ -186,6 +195,8 @@ def serve() -> int:
     if os.environ.get(WARM_UP_VARIABLE) == "1":
         warm_up()
     freeze()
+    # Id 0: ready. A client times a run's start from here, not from the preload and warm-up.
+    _answer(answers, id=0, ready=1)
     running: dict[int, Any] = {}
     buffer = b""
     open_input = True

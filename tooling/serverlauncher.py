@@ -41,6 +41,10 @@ class ServerLauncher:
         ready, _, _ = select.select([self._proc.stdout], [], [], READY_TIMEOUT)
         self.ready = bool(ready) and self._proc.stdout.readline().strip() == b"ready"
 
+    @property
+    def pid(self) -> int:
+        return self._proc.pid
+
     def env(self) -> dict[str, str]:
         """The variable that sends a run's servers here (nothing when the launcher is not up)."""
         if self.ready and self._proc.poll() is None:
@@ -48,8 +52,9 @@ class ServerLauncher:
         return {}
 
     def close(self) -> None:
-        if self._proc.stdin is not None:
-            self._proc.stdin.close()
+        for stream in (self._proc.stdin, self._proc.stdout):
+            if stream is not None:
+                stream.close()
         try:
             self._proc.wait(timeout=10)
         except subprocess.TimeoutExpired:

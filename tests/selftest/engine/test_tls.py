@@ -77,6 +77,7 @@ def _counting_relay(url: str) -> Iterator[tuple[str, list[int]]]:
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(0.2)
     count, stop = [0], threading.Event()
+    opened: list[socket.socket] = []
 
     def pipe(src: socket.socket, dst: socket.socket) -> None:
         with suppress(OSError):
@@ -93,6 +94,7 @@ def _counting_relay(url: str) -> Iterator[tuple[str, list[int]]]:
                 continue
             count[0] += 1
             upstream = socket.create_connection((host, int(port)), timeout=10)
+            opened.extend((client, upstream))
             client.settimeout(10)
             for a, b in ((client, upstream), (upstream, client)):
                 threading.Thread(target=pipe, args=(a, b), daemon=True).start()
@@ -104,7 +106,8 @@ def _counting_relay(url: str) -> Iterator[tuple[str, list[int]]]:
     finally:
         stop.set()
         thread.join(timeout=5)
-        listener.close()
+        for sock in (listener, *opened):
+            sock.close()
 
 
 def _suite(reports: Path, url: str, **env: str):

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
@@ -30,6 +31,14 @@ def launcher() -> Iterator[ServerLauncher]:
         yield started
     finally:
         started.close()
+
+
+def _children(pid: int) -> list[int]:
+    return [
+        int(child)
+        for task in Path(f"/proc/{pid}/task").iterdir()
+        for child in (task / "children").read_text().split()
+    ]
 
 
 def _accepts(url: str) -> bool:
@@ -55,6 +64,9 @@ def test_a_launched_server_serves_its_defect_and_stops_with_the_block(
     monkeypatch.setenv(LAUNCHER_VARIABLE, launcher.socket)
     with embedded_server(KEYS, defect=defect) as url:
         answer = requests.post(url + PATH, json={}, timeout=10)
+        forked = _children(launcher.pid)
+    # The server was the launcher's child, not a fresh interpreter of ours.
+    assert len(forked) == 1, forked
     # Without a key the reference server says 401; with auth_ignored planted it does not.
     assert (answer.status_code == 401) is (defect == "")
     assert _closed_within(url, 5), "the server outlived its block"

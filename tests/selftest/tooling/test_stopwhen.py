@@ -1,6 +1,6 @@
 """A defect's run in the mutation check stops once every rule of the defect has failed
-(`tooling/stopwhen.py`), with the verdict a full run gives; a run whose rules never fail (a
-conforming server) goes on to the end."""
+(`tooling/stopwhen.py`), with the verdict a full run gives; while one of them has not failed,
+the run goes on to the end."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 from conformance.reports.schema import load_checked
 from tests.selftest.suite_runner import fork_server
-from tooling.suiteruns import CLEAN, Job, run_job
+from tooling.suiteruns import Job, run_job
 
 SEED = 20261126
 
@@ -27,20 +27,13 @@ def test_a_defect_run_stops_once_its_rules_failed_with_the_full_runs_verdict(
     assert set(stopped.failed_rules) <= set(full.failed_rules)
 
 
-def test_a_run_whose_rules_never_fail_goes_to_the_end(tmp_path: Path) -> None:
-    # The clean server, told to stop when a rule it never breaks has failed: a whole run, every
-    # request its plan counted sent (the plan is exact on the clean server).
-    job = Job("clean", CLEAN, "stdlib", ())
-    watched = run_job(
-        job,
-        tmp_path / "watched",
-        SEED,
-        "-p",
-        "tooling.stopwhen",
-        "--stop-when-broken=semantic.echo",
-        forks=fork_server(),
-    )
-    assert watched.exit_code == 0 and watched.failed_rules == []
+def test_a_run_goes_to_the_end_while_one_of_its_rules_has_not_failed(tmp_path: Path) -> None:
+    # name_trimmed breaks semantic.echo, never auth.unauthorized: a stop after the first of the two
+    # would be too early. The whole run is sent: every test the plan counted has a result.
+    job = Job("defect", "name_trimmed", "stdlib", ("semantic.echo", "auth.unauthorized"))
+    watched = run_job(job, tmp_path / "watched", SEED, forks=fork_server())
+    assert watched.detection == "own" and "auth.unauthorized" not in watched.failed_rules
+    log = (watched.out / "pytest.log").read_text(encoding="utf-8")
+    assert "planted defect" not in log, log[-2000:]
     report = load_checked(watched.out / "conformance.json")
-    assert report.requests.sent == report.run.planned.requests > 100
-    assert "planted defect" not in (watched.out / "pytest.log").read_text(encoding="utf-8")
+    assert report.requests.sent >= report.run.planned.requests > 100
