@@ -80,14 +80,10 @@ def preload(with_list: bool = True) -> None:
     probes()
 
 
-def warm_up() -> None:
-    """One run of the suite in this process, its output and reports thrown away: what the
-    libraries build on first use (Hypothesis's and Schemathesis's strategies for the document,
-    jsonschema's validators, pytest's plugin lists) is then built once, not in every child.
-    The suite's tests, conftest and the harness's plugin are dropped afterwards, so each child
-    imports them afresh (the engine's modules stay loaded, as the preload loads them: the run's
-    state lives in its pytest config, which is gone with it, never in a module). A selftest
-    holds a forked run to a fresh interpreter's report."""
+def run_here() -> set[str]:
+    """One run of the suite in this process against the embedded server, its output and reports
+    thrown away, the environment as it was after it, nothing kept in the run history; the names
+    of the modules it imported."""
     import io
     import tempfile
 
@@ -96,7 +92,7 @@ def warm_up() -> None:
     saved = dict(os.environ)
     before = set(sys.modules)
     with tempfile.TemporaryDirectory() as reports:
-        # MAX_TIME: the suite's own deadline bounds the warm-up, whatever happens in it.
+        # MAX_TIME: the suite's own deadline bounds the run, whatever happens in it.
         os.environ.update(
             REPORTS_DIR=reports,
             HISTORY_DB="off",
@@ -108,12 +104,23 @@ def warm_up() -> None:
         with (
             contextlib.redirect_stdout(io.StringIO()),
             contextlib.redirect_stderr(io.StringIO()),
-            contextlib.suppress(Exception),  # a failed warm-up costs time in the children, no more
+            contextlib.suppress(Exception),  # a failed run costs time in the children, no more
         ):
             pytest.main(["tests/conformance", "-q", "-p", "no:cacheprovider", *QUIET])
     os.environ.clear()
     os.environ.update(saved)
-    for name in set(sys.modules) - before:
+    return set(sys.modules) - before
+
+
+def warm_up() -> None:
+    """One run of the suite here before forking: what the libraries build on first use
+    (Hypothesis's and Schemathesis's strategies for the document, jsonschema's validators,
+    pytest's plugin lists) is then built once, not in every child. The suite's tests, conftest
+    and the harness's plugin are dropped afterwards, so each child imports them afresh (the
+    engine's modules stay loaded, as the preload loads them: the run's state lives in its
+    pytest config, which is gone with it, never in a module). A selftest holds a forked run to
+    a fresh interpreter's report."""
+    for name in run_here():
         if name.startswith(NEVER_PRELOAD):
             del sys.modules[name]
 
@@ -127,18 +134,8 @@ def freeze() -> None:
 
 def write_preload() -> int:
     """Run the suite once in this process, after the fixed preload, and list what it imported."""
-    import contextlib
-    import io
-    import tempfile
-
-    import pytest
-
     preload(with_list=False)  # the list is what a run imports beyond the fixed preload
-    before = set(sys.modules)
-    with tempfile.TemporaryDirectory() as reports, contextlib.redirect_stdout(io.StringIO()):
-        os.environ["REPORTS_DIR"] = reports
-        pytest.main(["tests/conformance", "-q", "-p", "no:cacheprovider"])
-    names = sorted(n for n in set(sys.modules) - before if not n.startswith(NEVER_PRELOAD))
+    names = sorted(n for n in run_here() if not n.startswith(NEVER_PRELOAD))
     PRELOAD_FILE.write_text("\n".join(names) + "\n", encoding="utf-8")
     print(f"{len(names)} modules written to {PRELOAD_FILE}")
     return 0
