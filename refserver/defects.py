@@ -148,6 +148,7 @@ CATALOGUE: tuple[Defect, ...] = (
     _d("not_found_code_wrong", "response.error-code", '404 code is "TEMPLATE_NOT_FOUND"'),
     _d("bad_request_422", "body.not-json", "malformed JSON answered 422"),
     _d("error_content_type_html", "response.documented", "4xx error bodies sent as text/html"),
+    _d("json_utf16", "response.utf-8", "every body is UTF-16 with a byte order mark"),
     # What the 201 says about the request.
     _d("name_trimmed", "semantic.echo", "echoed name is stripped of surrounding whitespace"),
     _d("description_dropped", "semantic.echo", "description echoed as null"),

@@ -12,6 +12,7 @@ from typing import Any
 
 from starlette.responses import Response
 
+from . import defects
 from .variants import active
 
 MEDIA = "application/json"
@@ -55,7 +56,13 @@ def encode(body: Any) -> bytes:
     text = json.dumps(body, ensure_ascii=True, allow_nan=False, indent=indent)
     if active("unicode_escapes_upper_hex"):
         text = _upper_escapes(text)
-    return (text + "\n").encode() if indent else text.encode()
+    if indent:
+        text += "\n"
+    if active("leading_whitespace"):
+        text = "\r\n \t" + text
+    if defects.active("json_utf16"):
+        return text.encode("utf-16")  # with its byte order mark, as Python writes it
+    return text.encode()
 
 
 def _reshape(status: int, body: Any) -> Any:

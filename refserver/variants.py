@@ -269,6 +269,11 @@ CATALOGUE: tuple[Variant, ...] = (
         "\\uD83D\\uDE00): every code point of a multibyte or combining name kept, spelled "
         "otherwise on the wire",
     ),
+    _v(
+        "leading_whitespace",
+        'RFC 8259 §2: "JSON-text = ws value ws"; ws is space, tab, line feed or carriage return',
+        "every body starts with CR LF, a space and a tab before the JSON value",
+    ),
     _v("keys_reversed", _UNORDERED, "the members of every JSON object in reverse order"),
     _v("keys_sorted", _UNORDERED, "the members of every JSON object sorted by name"),
     _v(

@@ -67,6 +67,44 @@ def conformance_problems(exchange: Exchange) -> list[str]:
     ]
 
 
+# Byte order marks, longest first (the UTF-32 LE mark begins with the UTF-16 LE one).
+BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32 LE"),
+    (b"\x00\x00\xfe\xff", "UTF-32 BE"),
+    (b"\xef\xbb\xbf", "UTF-8"),
+    (b"\xff\xfe", "UTF-16 LE"),
+    (b"\xfe\xff", "UTF-16 BE"),
+)
+
+
+def encoding_seen(raw: bytes) -> str:
+    """What a body that is not plain UTF-8 JSON looks like: its byte order mark, or the NUL
+    bytes of a UTF-16 or UTF-32 text (JSON never holds a raw NUL: control characters are
+    escaped), or where its UTF-8 breaks; "" when it is UTF-8 without a mark."""
+    for mark, name in BOMS:
+        if raw.startswith(mark):
+            return f"a {name} byte order mark"
+    head = raw[:64]
+    if head and b"\x00" in head:
+        if head[:4].count(b"\x00") == 3:
+            return "NUL bytes in a pattern of UTF-32"
+        even, odd = head[0::2].count(0), head[1::2].count(0)
+        return "NUL bytes in a pattern of UTF-16 " + ("BE" if even > odd else "LE")
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"bytes that are not UTF-8 (at byte {exc.start})"
+    return ""
+
+
+@check("response.utf-8")
+def encoding_problems(exchange: Exchange) -> list[str]:
+    """response.utf-8: RFC 8259 §8.1: JSON between systems "MUST be encoded using UTF-8", and
+    implementations "MUST NOT add a byte order mark"."""
+    seen = encoding_seen(exchange.response_body)
+    return [f"the body is not UTF-8 JSON: it starts with {seen}"] if seen else []
+
+
 INTERNALS = (
     "Traceback (most recent call last)",
     'File "/',
@@ -113,7 +151,9 @@ def expect_status(exchange: Exchange, expected: int | set[int], rule: str, hint:
     well-formed body. A fault (5xx) or an undocumented status is its own rule's finding, whatever
     the case expected: one defect, one rule."""
     wanted = {expected} if isinstance(expected, int) else expected
-    exchange.judge("robustness.no-5xx", "response.documented", "response.error-code")
+    exchange.judge(
+        "robustness.no-5xx", "response.documented", "response.error-code", "response.utf-8"
+    )
     leaks = leaked_internals(exchange)
     if leaks:
         fail("robustness.no-5xx", leaks, exchange)
@@ -129,12 +169,26 @@ def expect_status(exchange: Exchange, expected: int | set[int], rule: str, hint:
     if exchange.status not in wanted:
         fail(rule, f"expected status {_shown(wanted)}, got {exchange.status}", exchange, hint)
     exchange.judge(rule)  # the case's own rule held, whatever the checks after it find
+    expect_utf8(exchange)
     codes = error_code_problems(exchange)
     if codes:
         fail("response.error-code", codes, exchange)
     problems = conformance_problems(exchange)
     if problems:
         fail("response.documented", problems, exchange)
+
+
+UTF8_HINT = (
+    "a body encoded as UTF-16 or UTF-32, or with a byte order mark, is read by few JSON "
+    "clients; encode JSON as UTF-8 without a BOM"
+)
+
+
+def expect_utf8(exchange: Exchange) -> None:
+    """Before a check reads a body of its own: a body that is not UTF-8 is that rule's."""
+    exchange.judge(encoding_problems.rule)
+    if encoding := encoding_problems(exchange):
+        fail(encoding_problems.rule, encoding, exchange, UTF8_HINT)
 
 
 def _shown(wanted: set[int]) -> str:
@@ -198,6 +252,6 @@ def expect_campaign(
 
 
 # The response checks every status verdict applies (the semantic ones apply to every 201).
-RESPONSE_CHECKS = (leaked_internals, error_code_problems, conformance_problems)
+RESPONSE_CHECKS = (leaked_internals, error_code_problems, encoding_problems, conformance_problems)
 # The check of a 422's error paths, for a body with one broken field.
 ERROR_CHECKS = (error_path_problems,)

@@ -1,5 +1,5 @@
 """pytest plugin: report.html gets the suite's title and, at its top, the verdict and a link to
-summary.html (written with the other reports, by `conformance.reports.build.write_reports`).
+summary.html (written with the other reports, by `conformance.reports.ending.write_reports`).
 
 pytest-html's hooks are only known while pytest-html is loaded (`-p no:html` unloads it), and
 pytest rejects an implementation of an unknown hook, so they live on a class registered in

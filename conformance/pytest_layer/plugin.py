@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Generator, Iterator
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,8 @@ from conformance.pytest_layer.cost import describe, estimate, findings_bound, to
 from conformance.pytest_layer.narration import announce, progress
 from conformance.pytest_layer.records import finish_har, history_warning, remembering, start_har
 from conformance.reports import model as m
-from conformance.reports.build import terminal_summary, write_reports
+from conformance.reports.build import terminal_summary
+from conformance.reports.ending import ERROR_FILE, EndError, end_step, keep_errors, write_reports
 from conformance.reports.terminal import RedactingFile
 from conformance.run import outcomes
 from conformance.run.baseline import Accepted
@@ -260,7 +262,36 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     ctx = context(session.config)
     if not ctx.active:
         return  # not a conformance run (the selftests)
+    errors: list[EndError] = []
     settings = ctx.settings or Settings.reports_only()
+    with end_step("the end of the run", errors):
+        _finish(session, ctx, settings, exitstatus, errors)
+    if errors and ctx.report is None:  # the end itself failed before any report was kept
+        keep_errors(settings.reports_dir, errors, ctx.secrets())
+    ctx.end_errors = errors
+    if errors:
+        session.exitstatus = ctx.report.run.exit_status if ctx.report else outcomes.SUITE_ERROR
+    xml = getattr(session.config, "_xml", None)  # pytest's JUnit writer, when --junitxml is on
+    if xml is not None:
+        for name, value in (
+            ("target", settings.target_label),
+            ("run_id", settings.run_id),
+            ("seed", settings.seed),
+            ("exit_status", session.exitstatus),
+            ("requests", ctx.ledger.sent),
+        ):
+            xml.add_global_property(name, str(value))
+    with suppress(Exception):  # what the run started is closed, whatever failed before
+        ctx.stack.close()
+
+
+def _finish(
+    session: pytest.Session,
+    ctx: RunContext,
+    settings: Settings,
+    exitstatus: int,
+    errors: list[EndError],
+) -> None:
     status = exitstatus
     # pytest's own statuses stand: interrupted, internal error, usage error, and no tests (a run
     # that tested nothing is never turned green).
@@ -269,17 +300,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         if ctx.setup_error and exitstatus == outcomes.NOT_TESTED:
             status = outcomes.NOT_TESTED
         session.exitstatus = status
-    xml = getattr(session.config, "_xml", None)  # pytest's JUnit writer, when --junitxml is on
-    if xml is not None:
-        target = settings.target_label
-        for name, value in (
-            ("target", target),
-            ("run_id", settings.run_id),
-            ("seed", settings.seed),
-            ("exit_status", status),
-            ("requests", ctx.ledger.sent),
-        ):
-            xml.add_global_property(name, str(value))
     items: list[pytest.Item] = session.config.stash[ITEMS]
     run = m.RunInfo(
         run_id=settings.run_id,
@@ -302,16 +322,17 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             stale=tuple(m.StaleEntry(e.id, e.check, e.signature) for e in ctx.accepted.stale()),
         ),
     )
-    finish_har(session.config, ctx, settings.reports_dir)
-    ctx.report = write_reports(
+    with end_step("writing exchanges.har", errors):
+        finish_har(session.config, ctx, settings.reports_dir)
+    ctx.report, _ = write_reports(
         settings.reports_dir,
         ctx.results,
         ctx.ledger,
         run,
         ctx.secrets(),
         remembering(session.config, ctx, settings),
+        errors,
     )
-    ctx.stack.close()
 
 
 @pytest.hookimpl(trylast=True)
@@ -349,6 +370,11 @@ def pytest_terminal_summary(terminalreporter: Any) -> Iterator[None]:
             )
     elif ctx.setup_error:
         terminalreporter.write_line(f"stopped: {ctx.setup_error}")
+    for error in ctx.end_errors:
+        where = (settings or Settings.reports_only()).reports_dir / ERROR_FILE
+        terminalreporter.write_line(
+            f"{error.shown} (a bug of the suite, not the target; traceback in {where})"
+        )
     if warning := history_warning(terminalreporter.config):
         terminalreporter.write_line(warning)
     return (yield)

@@ -5,7 +5,7 @@ run.json. One finding per broken rule leads; per-case detail follows."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -193,37 +193,6 @@ def run_summary(report: m.Report) -> dict[str, Any]:
         "pace_wait_s": req.pace_wait_s,
         "by_part": {k: asdict(v) for k, v in sorted(req.by_part.items())},
     }
-
-
-def write_reports(
-    directory: Path,
-    results: list[TestResult],
-    ledger: Ledger,
-    run: m.RunInfo,
-    secrets: list[str],
-    attach: Callable[[m.Report], m.Report] | None = None,
-) -> m.Report:
-    """Every report file from one built report, which is returned for the terminal and
-    report.html (nothing is read back from disk). `attach` adds what is known of the report
-    beyond this run (its history) before anything is written."""
-    from conformance.reports.htmlreport import write_summary
-    from conformance.reports.markdown import markdown
-
-    directory.mkdir(parents=True, exist_ok=True)
-    report = build(results, ledger, run)
-    if attach is not None:
-        report = attach(report)
-    _write(directory / "conformance.json", report.to_json(), secrets)
-    _write(directory / "conformance.md", markdown(report), secrets)
-    created = created_list(ledger, name_prefix(run.run_id))
-    _write(directory / "created.json", json.dumps(created, indent=2, ensure_ascii=False), secrets)
-    _write(directory / "run.json", json.dumps(run_summary(report), indent=2), secrets)
-    write_summary(directory, report, secrets)
-    return report
-
-
-def _write(path: Path, text: str, secrets: list[str]) -> None:
-    path.write_text(redact(text, secrets), encoding="utf-8")
 
 
 def terminal_summary(report: m.Report, settings: Settings) -> list[str]:

@@ -17,6 +17,7 @@ from conformance.wire.exchange import Exchange
 from conformance.wire.ledger import Ledger
 
 if TYPE_CHECKING:
+    from conformance.reports.ending import EndError
     from conformance.reports.model import Report
 
 
@@ -41,6 +42,8 @@ class RunContext:
     given_secrets: list[str] = field(default_factory=list)
     report: Report | None = None  # the built report, once written
     planned_at_most: int | None = None  # the plan's bound on requests, findings included
+    # End-of-run steps of ours that failed (a report not written): suite errors, one line each.
+    end_errors: list[EndError] = field(default_factory=list)
 
     @property
     def active(self) -> bool:

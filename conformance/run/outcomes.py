@@ -67,3 +67,11 @@ def exit_status(results: Iterable[TestResult], setup_error: str = "") -> int:
     if Kind.NOT_TESTED in kinds:
         return NOT_TESTED
     return CONFORMING
+
+
+def after_end_errors(status: int) -> int:
+    """The exit status once an end-of-run step of ours failed (a report not written): a suite
+    error, unless findings or a setup stop outrank it (pytest's own statuses stand too)."""
+    if status in (CONFORMING, TRANSPORT_FAULTS, NOT_TESTED):
+        return SUITE_ERROR
+    return status

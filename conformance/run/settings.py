@@ -183,6 +183,14 @@ class Settings:
         api_key = env.get("API_KEY", "").strip() or None
         if base_url is not None:
             parts = urlsplit(base_url)
+            if "@" in parts.netloc:
+                # Userinfo would be sent as Basic auth (requests reads it from the URL) and
+                # printed with the URL. The contract's authentication is the x-api-key header
+                # alone, so the URL is refused, and never shown: it holds a password.
+                raise ConfigError(
+                    "BASE_URL holds userinfo (user:password@): the contract authenticates with "
+                    "the x-api-key header alone (API_KEY); remove it from BASE_URL"
+                )
             if parts.scheme not in ("http", "https") or not parts.netloc:
                 raise ConfigError(
                     f"BASE_URL must be an http(s) URL like http://127.0.0.1:8000, got {base_url!r}"

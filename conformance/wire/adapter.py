@@ -69,8 +69,14 @@ class TrackingAdapter(HTTPAdapter):
         class Pool(HTTPConnectionPool):
             ConnectionCls = Conn
 
+            def _put_conn(self, conn: Any) -> None:
+                _one_exchange_per_connection(self, conn)
+
         class TLSPool(HTTPSConnectionPool):
             ConnectionCls = TLSConn
+
+            def _put_conn(self, conn: Any) -> None:
+                _one_exchange_per_connection(self, conn)
 
         return {"http": Pool, "https": TLSPool}
 
@@ -92,6 +98,19 @@ class TrackingAdapter(HTTPAdapter):
             if sock is not None:
                 with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
+
+
+def _one_exchange_per_connection(pool: HTTPConnectionPool, conn: Any) -> None:
+    """A connection is closed once its exchange is read, never reused. RFC 9112 §9.5 lets the
+    peer close an idle connection at any time, and a proxy that closes after every answer
+    without `Connection: close` does: a POST written on such a connection is lost or reset,
+    and since it may have reached the target it cannot be sent again (§9.3.1: a user agent MUST
+    NOT retry a non-idempotent request without a means to know it was never applied). So the
+    session sends `Connection: close` (§9.6) and keeps no connection: a fresh one per request
+    costs a handshake, which the target's rate limit makes negligible, and no false fault."""
+    if conn is not None:
+        conn.close()
+    HTTPConnectionPool._put_conn(pool, None)  # the slot goes back to the pool, empty
 
 
 def never_reached(exc: BaseException | None) -> bool:

@@ -41,11 +41,17 @@ def _depth_ok(raw: bytes) -> bool:
 
 
 def parse_json(raw: bytes) -> tuple[Any, str]:
-    """(value, "") for a JSON body; (None, why) when it is not JSON."""
+    """(value, "") for a JSON body; (None, why) when it is not JSON. Only UTF-8 is read, and
+    a byte order mark is not skipped (RFC 8259 §8.1): Python's `json.loads` would guess
+    UTF-16 or UTF-32 from the bytes and accept what the contract's clients cannot."""
     if not _depth_ok(raw):
         return None, f"body is not JSON (too deep: nested more than {MAX_JSON_DEPTH} levels)"
     try:
-        return json.loads(raw), ""
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None, "body is not JSON (not UTF-8)"
+    try:
+        return json.loads(text), ""
     except RecursionError:
         return None, "body is not JSON (too deep)"
     except ValueError:

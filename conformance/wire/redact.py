@@ -55,10 +55,23 @@ def _pattern(secrets: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile("|".join(parts)) if parts else None
 
 
+# A lone surrogate is a valid JSON escape (`"\\ud800"`) but no Unicode scalar value: no UTF-8
+# writer (a file, the terminal, SQLite) can encode it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def scalar_values(text: str) -> str:
+    """`text` with each lone surrogate written as its escape (`\\ud800`), which reads the same in
+    JSON and is plain text anywhere else."""
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def redact(text: str, secrets: Iterable[str]) -> str:
-    """`text` with every form of every key masked (see `secret_forms`)."""
+    """`text` as it may leave the process: every form of every key masked (see
+    `secret_forms`), and every lone surrogate escaped (`scalar_values`). Every file, the
+    terminal and the history go through here last."""
     pattern = _pattern(tuple(sorted({s for s in secrets if s})))
-    return pattern.sub(MASK, text) if pattern is not None else text
+    return scalar_values(pattern.sub(MASK, text) if pattern is not None else text)
 
 
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
@@ -108,7 +121,7 @@ def excerpt(body: bytes | str, limit: int = 500) -> str:
 # text (bidi overrides and isolates, zero-width): a target's text shows them escaped, so it
 # cannot move a terminal's cursor, recolour it, or make a report read other than it is.
 _INVISIBLE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]"
 )
 
 

@@ -197,6 +197,8 @@ class GuardedSession(requests.Session):
         # Never follow a redirect: a 3xx comes back to the check as it is (a finding), and the
         # key is never sent to another origin.
         kwargs["allow_redirects"] = False
+        # One exchange per connection (wire/adapter.py, RFC 9112 §9.3.1, §9.5, §9.6).
+        request.headers["Connection"] = "close"
         kwargs["stream"] = True
         kwargs.pop("timeout", None)
         if kwargs.get("verify") is False:  # no caller turns certificate checking off

@@ -17,13 +17,16 @@ from conformance.checks.property import (
     load_schema,
     positive_examples,
 )
-from conformance.checks.verdict import semantic_findings
+from conformance.checks.verdict import UTF8_HINT, encoding_problems, semantic_findings
 from conformance.contract.document import request_schema, request_validator, target_operation
-from conformance.run.findings import ConformanceFailure
+from conformance.run.findings import ConformanceFailure, Finding
 from conformance.run.settings import Settings, mark_name
 from conformance.wire.api import Api
 
-pytestmark = [pytest.mark.contract, *(pytest.mark.rule(r) for r in PROPERTY_RULES)]
+pytestmark = [
+    pytest.mark.contract,
+    *(pytest.mark.rule(r) for r in (*PROPERTY_RULES, encoding_problems.rule)),
+]
 
 
 @pytest.fixture(scope="session")
@@ -89,6 +92,12 @@ def check_case(case, api: Api, creates: bool) -> None:
 
 
 def _judge(case, response, exchange, api: Api) -> None:
+    # Before Schemathesis's checks: its JSON reading guesses UTF-16 and would pass such a body.
+    exchange.judge(encoding_problems.rule)
+    if problems := encoding_problems(exchange):
+        raise ConformanceFailure(
+            [Finding(encoding_problems.rule, tuple(problems), exchange, UTF8_HINT)]
+        )
     try:
         case.validate_response(response)
     except FailureGroup as group:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pytest
 
 from conformance.checks.ratewindow import quiet_body
-from conformance.checks.verdict import expect_status, fail
+from conformance.checks.verdict import expect_status, expect_utf8, fail
 from conformance.run.findings import CannotJudge
 from conformance.wire.api import Api
 from conformance.wire.exchange import Exchange
@@ -75,6 +75,7 @@ def test_limit_is_exact(burst: Burst, limited_api: Api) -> None:
             burst.refused,
         )
     refused = burst.refused
+    expect_utf8(refused)
     # The rule's own body requirement first (the document's schema says it too, less precisely).
     body = refused.json()
     raw = body.get("retryAfter") if isinstance(body, dict) else None
@@ -100,7 +101,9 @@ def test_retry_after_header_agrees(burst: Burst) -> None:
     header = refused.header("retry-after")
     if header is None:
         return  # optional by the contract
-    body = refused.json() if isinstance(refused.json(), dict) else {}
+    if not isinstance(refused.json(), dict):
+        raise CannotJudge("the 429 body is not a JSON object (see rate.limit)")
+    body = refused.json()
     body_value = integer_value(body.get("retryAfter"))
     try:
         header_value = float(header.strip())

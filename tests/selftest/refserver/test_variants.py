@@ -206,6 +206,13 @@ def _pretty(port: int) -> None:
         reply.json()
 
 
+@check("leading_whitespace")
+def _leading(port: int) -> None:
+    for reply in (post(port), post(port, _NAME_ERROR)):
+        assert reply.body.startswith(b"\r\n \t{")
+        reply.json()
+
+
 @check("raw_utf8_strings")
 def _utf8(port: int) -> None:
     name = "Café ✓ 😀"
