@@ -1,12 +1,11 @@
 """Start the embedded reference server as a child process on a loopback port.
 
-The suite never imports the server: it runs `python -m refserver` and meets it over HTTP (or,
-when the tooling names a launcher in REFSERVER_LAUNCHER, has one forked with the same arguments
-and environment: `harness/launched.py`).
+The suite never imports the server: it runs `python -m refserver` and meets it over HTTP.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 import socket
@@ -17,10 +16,9 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from conformance.run.settings import ROOT
-from harness.launched import LAUNCHER_VARIABLE, LaunchedServer, launched_output
 
 READY_TIMEOUT = 20.0
 # The rate-limited sibling's limit and window: small and short, so the check is quick and a
@@ -54,39 +52,17 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-class ServerProcess(Protocol):
-    """What the harness asks of a server it started: a `subprocess.Popen` or a launched one."""
-
-    @property
-    def returncode(self) -> int | None: ...
-    def poll(self) -> int | None: ...
-    def terminate(self) -> None: ...
-    def kill(self) -> None: ...
-    def wait(self, timeout: float | None = None) -> int: ...
-
-
-def _start(cmd: list[str], env: dict[str, str]) -> ServerProcess:
-    launcher = env.get(LAUNCHER_VARIABLE)
-    if launcher:
-        try:
-            return LaunchedServer(launcher, cmd[3:], env, str(ROOT))
-        except OSError:
-            pass  # the launcher is gone: start the server as a user's run does
+def _start(cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
     # Output goes nowhere: nothing the server says may carry a key into a log.
     return subprocess.Popen(
         cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
 
 
-def refserver_output(argv: list[str]) -> str:
-    """What `python -m refserver ARGV` prints (its catalogue), from the launcher when one is
-    named; raises when the command fails."""
-    launcher = os.environ.get(LAUNCHER_VARIABLE)
-    if launcher:
-        try:
-            return launched_output(launcher, argv, dict(os.environ), str(ROOT))
-        except (OSError, ValueError):
-            pass  # the launcher is gone: run the command as a user's run does
+@functools.cache
+def refserver_output(argv: tuple[str, ...]) -> str:
+    """What `python -m refserver ARGV` prints (its catalogue); raises when the command fails.
+    Kept for the process: the catalogue is the same for every run of it."""
     return subprocess.run(
         [sys.executable, "-m", "refserver", *argv],
         cwd=ROOT,
@@ -97,7 +73,7 @@ def refserver_output(argv: list[str]) -> str:
     ).stdout
 
 
-def _wait_ready(proc: ServerProcess, port: int) -> None:
+def _wait_ready(proc: subprocess.Popen[bytes], port: int) -> None:
     deadline = time.monotonic() + READY_TIMEOUT
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -152,7 +128,7 @@ def embedded_server(
         stop(proc)
 
 
-def stop(proc: ServerProcess | subprocess.Popen[Any]) -> None:
+def stop(proc: subprocess.Popen[Any]) -> None:
     """End a server we started: politely, then for sure."""
     proc.terminate()
     try:

@@ -82,7 +82,7 @@ def pytest_conformance_rule_ids(config: pytest.Config) -> list[tuple[str, str]]:
     the server's CLI: the suite never imports the server)."""
     if os.environ.get("BASE_URL", "").strip():
         return []
-    defects = json.loads(refserver_output(["--list-defects"]))
+    defects = json.loads(refserver_output(("--list-defects",)))
     return [(rule, f"refserver/defects.py ({d['name']})") for d in defects for rule in d["rules"]]
 
 

@@ -10,7 +10,7 @@ import json
 import os
 import sys
 
-from . import defects, seed, variants
+from . import defects, variants
 
 _LIST_HINT = "run `python -m refserver --list-defects` to see the names"
 _VARIANT_HINT = "run `python -m refserver --list-variants` to see the names"
@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
 
     app = create_app(defect=args.defect, rate_limit=rate_limit, variant=args.variant)
     if args.print_keys:
-        s = seed.settings()
+        s = app.server_state.config.keys
         print(f"refserver base URL:        {_base_url(args.host, args.port, bool(args.certfile))}")
         print(f"REFSERVER_KEY:             {s.key}")
         print(f"REFSERVER_FORBIDDEN_KEY:   {s.forbidden_key}")
@@ -150,24 +150,9 @@ def main(argv: list[str] | None = None) -> int:
             f"OTHER_API_KEY={s.other_key}{limit}",
             flush=True,
         )
-    if stack == variants.STDLIB:
-        from .stdlib_stack import serve
+    from .hosting import serve_forever
 
-        serve(app, args.host, args.port, args.certfile, args.keyfile)
-        return 0
-    import uvicorn
-
-    # Access log off: request lines would be harmless, but keep the output quiet and
-    # make sure nothing about callers (keys included) is ever echoed.
-    uvicorn.run(
-        app,
-        host=args.host,
-        port=args.port,
-        log_level="warning",
-        access_log=False,
-        ssl_certfile=args.certfile or None,
-        ssl_keyfile=args.keyfile or None,
-    )
+    serve_forever(app, stack, args.host, args.port, args.certfile, args.keyfile)
     return 0
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import traceback
 from collections import OrderedDict
 from typing import Any
@@ -13,7 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import campaign, defects, jsonbody, seed, shaping, validation, variants, wire
+from . import campaign, config, defects, jsonbody, seed, shaping, validation, variants, wire
 from .defects import active
 from .ratelimit import make_limiter, too_many
 from .routes import campaign_routes
@@ -225,36 +224,56 @@ async def create_campaign(request: Request) -> Response:
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(exc.status_code, "HTTP_ERROR")
-    return _json(exc.status_code, {"message": exc.detail, "code": code}, exc.headers)
+    return _json(exc.status_code, {"message": exc.detail, "code": code}, dict(exc.headers or {}))
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:
     return _internal_error()
 
 
+class RefApp:
+    """The reference server as an ASGI app: the Starlette app and this server's state, which
+    every request (and the building of the app itself) runs with as the current one."""
+
+    def __init__(self, server_config: config.ServerConfig) -> None:
+        if server_config.defect and server_config.variant:
+            # A run proves "caught" or "not failed"; with both, neither would be shown.
+            raise ValueError(
+                f"defect {server_config.defect!r} and variant {server_config.variant!r}: choose one"
+            )
+        defects.check_name(server_config.defect)
+        variants.check_name(server_config.variant)
+        self.server_state = config.ServerState(server_config)
+        with config.serving(self.server_state):
+            app: Any = Starlette(
+                routes=campaign_routes(create_campaign),
+                exception_handlers={HTTPException: _http_error, Exception: _server_error},
+            )
+            if wire.any_active():
+                app.add_middleware(wire.WireVariants)
+            app.state.limiter = make_limiter(server_config.rate_limit, server_config.rate_window)
+            app.state.campaigns = OrderedDict()
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def counted(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                self.server_state.count(scope["method"], int(message["status"]))
+            await send(message)
+
+        with config.serving(self.server_state):
+            await self.app(scope, receive, counted)
+
+
 def create_app(
     defect: str | None = None, rate_limit: int | None = None, variant: str | None = None
-) -> Starlette:
-    """Build the app; None arguments fall back to REFSERVER_DEFECT / REFSERVER_RATE_LIMIT /
-    REFSERVER_VARIANT. A defect and a variant together are refused (ValueError)."""
-    if defect is None:
-        defect = os.environ.get("REFSERVER_DEFECT", "")
-    if variant is None:
-        variant = os.environ.get("REFSERVER_VARIANT", "")
-    if defect and variant:
-        # A run proves "caught" or "not failed"; with both, neither would be shown.
-        raise ValueError(f"defect {defect!r} and variant {variant!r}: choose one")
-    if rate_limit is None:
-        rate_limit = int(os.environ.get("REFSERVER_RATE_LIMIT", "0") or 0)
-    defects.set_active(defect)
-    variants.set_active(variant)
-    app = Starlette(
-        routes=campaign_routes(create_campaign),
-        exception_handlers={HTTPException: _http_error, Exception: _server_error},
+) -> RefApp:
+    """Build the app from REFSERVER_* variables and what is given (None: the variable's value).
+    A defect and a variant together are refused (ValueError)."""
+    return RefApp(
+        config.ServerConfig.from_env(defect=defect, variant=variant, rate_limit=rate_limit)
     )
-    if wire.any_active():
-        app.add_middleware(wire.WireVariants)
-    window = float(os.environ.get("REFSERVER_RATE_WINDOW", "") or 60.0)
-    app.state.limiter = make_limiter(rate_limit, window)
-    app.state.campaigns = OrderedDict()
-    return app

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import itertools
 import re
 import unicodedata
 import uuid
 from datetime import datetime
 from typing import Any
 
-from . import formats, seed, variants
+from . import config, formats, seed, variants
 from .contract import echoed_fields
 from .defects import EVERY_NTH, active
 
@@ -20,7 +19,6 @@ _STALE = "2019-08-24T14:15:22Z"
 # A template's own settings, for the choices a template may make (and the defects that misuse
 # them): its kind, and the direction it suggests.
 TEMPLATE_KIND, TEMPLATE_DIRECTION = "agent_first", "inbound"
-_CREATED = itertools.count(1)  # the server's 201s so far (next() is atomic under the GIL)
 _STATUS_COUNTS = (
     "expired",
     "failed",
@@ -54,7 +52,7 @@ def _direction(body: dict[str, Any], template: seed.Template | None) -> str:
         return TEMPLATE_DIRECTION
     if value is None:
         return "inbound" if variants.active("direction_default_inbound") else "outbound"
-    return value
+    return str(value)
 
 
 def _kind(body: dict[str, Any], template: seed.Template | None) -> str:
@@ -138,7 +136,7 @@ def build(
     elif active("name_nfc_echoed") and isinstance(name, str):
         name = unicodedata.normalize("NFC", name)
     status = "draft"
-    nth = next(_CREATED)
+    nth = next(config.state().created)  # this app's 201s so far (atomic under the GIL)
     if active("status_active") or (active("status_wrong_every_20th") and nth % EVERY_NTH == 0):
         status = "active"
     elif active("status_unknown_value"):

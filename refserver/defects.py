@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .config import current
+
 
 @dataclass(frozen=True)
 class Defect:
@@ -310,31 +312,18 @@ CATALOGUE: tuple[Defect, ...] = (
 
 NAMES: frozenset[str] = frozenset(d.name for d in CATALOGUE)
 
-_active: str | None = None
-
 
 class UnknownDefectError(ValueError):
     pass
 
 
-def set_active(name: str | None) -> None:
-    """Choose the one active defect (None or "" = a correct server).
-
-    Called once at start-up; the value is process-global on purpose so that
-    every module can consult it without threading it through call chains.
-    """
-    global _active
+def check_name(name: str | None) -> None:
     if name and name not in NAMES:
         raise UnknownDefectError(name)
-    _active = name or None
-
-
-def current() -> str | None:
-    return _active
 
 
 def active(name: str) -> bool:
     # A misspelt name at a call site would silently never fire; fail loudly.
     if name not in NAMES:
         raise UnknownDefectError(name)
-    return _active == name
+    return current().defect == name

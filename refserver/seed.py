@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import functools
-import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,25 +22,34 @@ _STAMP_OFFSET = "2025-03-15T10:00:00+01:00"
 
 @dataclass(frozen=True)
 class Settings:
-    key: str
-    forbidden_key: str
-    other_key: str
-    template_id: str
-    other_template_id: str
+    key: str = "cc_ref_client_a"
+    forbidden_key: str = "cc_ref_readonly_a"
+    other_key: str = "cc_ref_client_b"
+    template_id: str = "7d9c1f4e-2b3a-4c5d-8e6f-1a2b3c4d5e6f"
+    other_template_id: str = "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0"
+
+    @classmethod
+    def defaults(cls) -> Settings:
+        return cls()
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        """REFSERVER_KEY, REFSERVER_FORBIDDEN_KEY, ... over the defaults."""
+        d = cls()
+        return cls(
+            key=env.get("REFSERVER_KEY", d.key),
+            forbidden_key=env.get("REFSERVER_FORBIDDEN_KEY", d.forbidden_key),
+            other_key=env.get("REFSERVER_OTHER_KEY", d.other_key),
+            template_id=env.get("REFSERVER_TEMPLATE_ID", d.template_id),
+            other_template_id=env.get("REFSERVER_OTHER_TEMPLATE_ID", d.other_template_id),
+        )
 
 
-@functools.cache
 def settings() -> Settings:
-    env = os.environ.get
-    return Settings(
-        key=env("REFSERVER_KEY", "cc_ref_client_a"),
-        forbidden_key=env("REFSERVER_FORBIDDEN_KEY", "cc_ref_readonly_a"),
-        other_key=env("REFSERVER_OTHER_KEY", "cc_ref_client_b"),
-        template_id=env("REFSERVER_TEMPLATE_ID", "7d9c1f4e-2b3a-4c5d-8e6f-1a2b3c4d5e6f"),
-        other_template_id=env(
-            "REFSERVER_OTHER_TEMPLATE_ID", "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0"
-        ),
-    )
+    """The keys of the app serving this request."""
+    from .config import current
+
+    return current().keys
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote
 
+from .config import serving
 from .wire import ASGIApp, Message, header_name
 
 # Idle keep-alive connections are dropped after this long, as uvicorn does (5 s).
@@ -52,6 +53,12 @@ class Handler(BaseHTTPRequestHandler):
             self._loop.close()
 
     def handle_one_request(self) -> None:
+        # The whole exchange as a request of this app (the bridge's own answers included).
+        state = getattr(self.app, "server_state", None)
+        with serving(state) if state is not None else contextlib.nullcontext():
+            self._handle_one()
+
+    def _handle_one(self) -> None:
         try:
             super().handle_one_request()
         except (ConnectionError, TimeoutError):
@@ -131,7 +138,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _scope(self) -> dict[str, Any]:
         path, _, query = self.path.partition("?")
-        host, port = self.server.server_address[:2]
+        host, port = self.server.server_address[:2]  # type: ignore[index,str-unpack]
         return {
             "type": "http",
             "asgi": {"version": "3.0", "spec_version": "2.3"},
@@ -216,9 +223,11 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
 
 
-def serve(app: ASGIApp, host: str, port: int, certfile: str = "", keyfile: str = "") -> None:
-    """Serve `app` on host:port until the process is stopped (the caller checked loopback);
-    over TLS when given a certificate and its key."""
+def make_server(
+    app: ASGIApp, host: str, port: int, certfile: str = "", keyfile: str = ""
+) -> ThreadingHTTPServer:
+    """A bound server for `app` (port 0: a free one), over TLS when given a certificate and its
+    key; `serve_forever()` serves it until `shutdown()`."""
     handler = type("BoundHandler", (Handler,), {"app": staticmethod(app)})
 
     class Server(ThreadingHTTPServer):
@@ -230,10 +239,9 @@ def serve(app: ASGIApp, host: str, port: int, certfile: str = "", keyfile: str =
             # The default prints a traceback naming the client: say nothing.
             pass
 
-    with Server((host, port), handler) as server, contextlib.suppress(KeyboardInterrupt):
-        if certfile:
-            tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            tls.load_cert_chain(certfile, keyfile or None)
-            server.socket = tls.wrap_socket(server.socket, server_side=True)
-        # Ctrl-C ends the server quietly, as it does uvicorn.
-        server.serve_forever()
+    server = Server((host, port), handler)
+    if certfile:
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(certfile, keyfile or None)
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+    return server

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .config import current
+
 # Stacks a variant can run on: "any" (uvicorn or the stdlib bridge) or one of them.
 ANY, STDLIB, UVICORN = "any", "stdlib", "uvicorn"
 STACKS = (UVICORN, STDLIB)
@@ -294,34 +296,21 @@ CATALOGUE: tuple[Variant, ...] = (
 NAMES: frozenset[str] = frozenset(v.name for v in CATALOGUE)
 BY_NAME: dict[str, Variant] = {v.name: v for v in CATALOGUE}
 
-_active: str | None = None
-
 
 class UnknownVariantError(ValueError):
     pass
 
 
-def set_active(name: str | None) -> None:
-    """Choose the one active variant (None or "" = the default server).
-
-    Process-global on purpose, as for defects: every module consults it without
-    threading it through call chains.
-    """
-    global _active
+def check_name(name: str | None) -> None:
     if name and name not in NAMES:
         raise UnknownVariantError(name)
-    _active = name or None
-
-
-def current() -> str | None:
-    return _active
 
 
 def active(name: str) -> bool:
     # A misspelt name at a call site would silently never fire; fail loudly.
     if name not in NAMES:
         raise UnknownVariantError(name)
-    return _active == name
+    return current().variant == name
 
 
 def resolve_stack(variant: str | None, requested: str | None) -> str:

@@ -1,14 +1,18 @@
-"""The bench: what a run costs on the clean reference server (requests, campaigns, wall time
-paced at 60/min) for the gate, the nightly depth and plain Schemathesis's default run; then
-requests and wall time until the first failure, for the gate and for plain Schemathesis,
-against each planted defect; medians over seeds.
+"""`make bench`: what the suite costs and what it finds, beside plain Schemathesis, measured at
+the target (the reference server counts every request it answers and every success).
 
-Usage: python -m tooling.bench [--seeds 1,2,3] [--only NAME ...] [--jobs N]
-                                   [--max-examples N] [--timeout S] [--fresh]
+- Cost of one run on the clean server: the gate, the nightly depth and plain Schemathesis's
+  default run: requests, campaigns, and the wall a run paced at 60 a minute would take
+  (requests x 1 s plus the measured unpaced wall: nothing waits).
+- Detection over the planted-defect catalogue: the gate (`SEED=20261126 DERANDOMIZE=1`, the
+  whole run) beside plain Schemathesis (`-n 100 --checks all`, one run per seed): for each
+  tool and defect, caught or not (the gate: by one of the defect's own rules; Schemathesis: any
+  failure, on a server it passes clean), requests and campaigns.
+- `--paced`: the gate with every optional input against a server enforcing 60 a minute, on a
+  fixed and on a sliding window (a few minutes each): wall, requests, exit status.
 
-Writes $REPORTS_DIR/bench.md and bench.json (default reports/). Each finished run is kept under
-$REPORTS_DIR/bench/runs/ and reused by the next bench while the suite, the server and the
-document are unchanged, so an interrupted bench resumes; --fresh runs everything again.
+Usage: python -m tooling.bench [--seeds 1,2,3] [--max-examples 100] [--only NAME ...]
+       [--jobs 2] [--paced]          writes $REPORTS_DIR/bench.md and bench.json
 """
 
 from __future__ import annotations
@@ -16,212 +20,199 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
-import queue
 import sys
+import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import asdict
-from functools import partial
-from importlib.metadata import version
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
-from conformance.contract.matrix import build_matrix
-from conformance.run.settings import ROOT, name_prefix
-from harness.embedded import EMBEDDED_RATE_LIMIT
-from tooling import bench_clean as clean
-from tooling import bench_schemathesis as runner
-from tooling.bench_clean import median
-from tooling.bench_report import (
-    TOOLS,
-    Row,
-    cell,
-    render_doc,
-    render_table,
-    summarize,
-    summary_lines,
-)
-from tooling.bench_schemathesis import Run
-from tooling.childrun import stop_all
-from tooling.suiteruns import CLEAN, catalogue
+from conformance.run.settings import DOCUMENT, ROOT
+from harness.embedded import EmbeddedKeys
+from refserver import defects
+from refserver.app import RefApp
+from refserver.config import ServerConfig
+from refserver.hosting import in_thread
+from refserver.seed import Settings as ServerKeys
+from tooling.mutation import SEED, Job, run_job
+from tooling.runs import child_env, run_bounded, run_child
+from tooling.targets import InProcessTarget
+
+SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
+TIMEOUT = 300.0
+PACE = 60  # the vendor's requests per minute
+# Schemathesis finds a rate-limit defect only against a limit it can reach in its run.
+ST_RATE_LIMIT = 5
 
 
-def _seeds(text: str) -> list[int]:
-    return [int(s) for s in text.split(",") if s.strip()]
+@dataclass
+class Row:
+    tool: str  # gate / nightly / schemathesis
+    server: str  # "(clean)" or a defect's name
+    seed: int
+    caught: bool
+    requests: int
+    campaigns: int
+    seconds: float
+    note: str = ""
+
+
+def counted(apps: list[RefApp]) -> tuple[int, int]:
+    """(POSTs answered, successes) over the apps a run met."""
+    posts = sum(a.server_state.answered["POST"] for a in apps)
+    return posts, sum(a.server_state.succeeded["POST"] for a in apps)
+
+
+def suite_row(tool: str, server: str, rules: tuple[str, ...], reports: Path) -> Row:
+    """One whole run of the suite at `tool`'s depth (no early stop), in this process."""
+    kind = "clean" if server == "(clean)" else "defect"
+    job = Job(kind, server, "uvicorn", rules, depth=tool if tool == "nightly" else "gate")
+    target = InProcessTarget(server if kind == "defect" else "", "", "uvicorn")
+    result = run_job(job, reports / tool, SEED, full=True, target=target)
+    requests, campaigns = counted(target.apps)
+    caught = result.detection == "own" if kind == "defect" else result.exit_code != 0
+    return Row(tool, server, SEED, caught, requests, campaigns, result.seconds)
+
+
+def schemathesis_row(server: str, seed: int, max_examples: int | None) -> Row:
+    """Plain Schemathesis against a fresh reference server served here."""
+    keys = ServerKeys()
+    limit = ST_RATE_LIMIT if server.startswith("rate_limit") else 0
+    defect = "" if server == "(clean)" else server
+    app = RefApp(ServerConfig(defect, "", keys, limit, 60.0))
+    cmd = [str(SCHEMATHESIS), "run", str(DOCUMENT), "-H", f"x-api-key: {keys.key}"]
+    cmd += ["--seed", str(seed), "--checks", "all", "--no-color"]
+    if max_examples is not None:
+        cmd += ["-n", str(max_examples)]
+    started = time.monotonic()
+    with in_thread(app, "uvicorn") as url, tempfile.TemporaryDirectory() as tmp:
+        code, _, _ = run_bounded([*cmd, "--url", url], {**os.environ, "HOME": tmp}, TIMEOUT)
+    requests, campaigns = counted([app])
+    note = "timed out" if code is None else "" if code in (0, 1) else f"exit {code}"
+    return Row("schemathesis", server, seed, code == 1, requests, campaigns,
+               round(time.monotonic() - started, 1), note)  # fmt: skip
+
+
+def paced_row(window: str, reports: Path) -> Row:
+    """The gate with every optional input against a server enforcing PACE a minute."""
+    keys = EmbeddedKeys.fresh()
+    server_keys = ServerKeys(keys.api_key, keys.forbidden_api_key, keys.other_api_key,
+                             keys.template_id)  # fmt: skip
+    variant = "sliding_window_rate_limit" if window == "sliding" else ""
+    app = RefApp(ServerConfig("", variant, server_keys, PACE, 60.0))
+    with in_thread(app, "uvicorn") as url:
+        env = child_env(BASE_URL=url, API_KEY=keys.api_key, TEMPLATE_ID=keys.template_id,
+                        FORBIDDEN_API_KEY=keys.forbidden_api_key,
+                        OTHER_API_KEY=keys.other_api_key, RATE_LIMIT=str(PACE),
+                        SEED=str(SEED), DERANDOMIZE="1", HISTORY_DB="off")  # fmt: skip
+        run = run_child(reports / f"paced-{window}", "-q", env=env, timeout=900)
+    requests, campaigns = counted([app])
+    return Row(f"paced gate ({window} window)", "(clean)", SEED, run.code != 0, requests,
+               campaigns, run.seconds, f"exit {run.code}")  # fmt: skip
+
+
+def detection_table(rows: list[Row], names: list[str], seeds: list[int]) -> list[str]:
+    st_clean = {r.seed: r for r in rows if r.tool == "schemathesis" and r.server == "(clean)"}
+    head = "| defect | rules | gate | " + " | ".join(f"Schemathesis seed {s}" for s in seeds)
+    lines = [head + " |", "|---|---|---|" + "---|" * len(seeds)]
+    by = {(r.tool, r.server, r.seed): r for r in rows}
+    rules = {d.name: d.rules for d in defects.CATALOGUE}
+
+    def cell(r: Row | None) -> str:
+        if r is None:
+            return "-"
+        word = "**caught**" if r.caught else "missed"
+        return f"{word} ({r.requests} req, {r.campaigns} camp){' ' + r.note if r.note else ''}"
+
+    for name in names:
+        cells = [by.get(("schemathesis", name, s)) for s in seeds]
+        lines.append(
+            f"| `{name}` | {', '.join(rules.get(name, ()))} | {cell(by.get(('gate', name, SEED)))} | "
+            + " | ".join(cell(r) for r in cells)
+            + " |"
+        )
+    gate = [by[("gate", n, SEED)] for n in names if ("gate", n, SEED) in by]
+    lines.append("")
+    lines.append(
+        f"Gate: {sum(r.caught for r in gate)}/{len(gate)} caught by their own rule, "
+        f"{sum(r.requests for r in gate)} requests, {sum(r.campaigns for r in gate)} campaigns."
+    )
+    for seed in seeds:
+        st = [by[key] for n in names if (key := ("schemathesis", n, seed)) in by]
+        clean = st_clean.get(seed)
+        fails_clean = clean is not None and clean.caught
+        lines.append(
+            f"Schemathesis seed {seed}: {sum(r.caught for r in st)}/{len(st)} with a failure, "
+            f"{sum(r.requests for r in st)} requests, {sum(r.campaigns for r in st)} campaigns"
+            + (
+                "; it fails the clean server too, so a failure is no detection"
+                if fails_clean
+                else ""
+            )
+            + "."
+        )
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--seeds", type=_seeds, default=[1, 2, 3], help="comma-separated")
-    parser.add_argument("--only", nargs="*", help="defect names to run (default: all)")
-    parser.add_argument("--jobs", type=int, default=2, help="runs at a time (default 2)")
-    parser.add_argument("--max-examples", type=int, default=100, help="Schemathesis budget")
-    parser.add_argument("--timeout", type=float, default=300.0, help="seconds per run")
-    parser.add_argument("--fresh", action="store_true", help="ignore the runs kept from before")
+    parser.add_argument("--seeds", default="1,2,3")
+    parser.add_argument("--max-examples", type=int, default=100)
+    parser.add_argument("--only", nargs="*", help="defects to run (default: the catalogue)")
+    parser.add_argument("--jobs", type=int, default=2, help="Schemathesis runs at a time")
+    parser.add_argument("--paced", action="store_true", help="also the paced gate (minutes)")
     args = parser.parse_args(argv)
-    reports = Path(os.environ.get("REPORTS_DIR", "").strip() or ROOT / "reports")
-    known = catalogue("--list-defects")
-    unknown = sorted(set(args.only or []) - {d["name"] for d in known})
-    if unknown or not args.seeds or args.jobs < 1:
-        parser.error(f"unknown defects: {unknown}" if unknown else "need seeds and jobs >= 1")
-    defects = [d for d in known if not args.only or d["name"] in args.only]
-    servers = [(CLEAN, ()), *((d["name"], tuple(d["rules"])) for d in defects)]
-    head: dict[str, Any] = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
-    head |= {"cores": os.cpu_count(), "python": platform.python_version(), "seeds": args.seeds}
-    head["versions"] = {p: version(p) for p in runner.TOOL_PACKAGES}
-    head |= {"jobs": args.jobs, "schemathesis_max_examples": args.max_examples}
-    head |= {"run_timeout_s": args.timeout, "tree": clean.tree_state(), "load": os.getloadavg()[0]}
-    started, code = time.monotonic(), clean.fingerprint()
-    try:
-        # First, with nothing else running: the wall times below are the user's, not the bench's.
-        costs, cost_kept = _costs(args, reports, code)
-        overhead = []
-        for seed in args.seeds:
-            overhead.append(clean.measure_overhead(seed, args.max_examples, args.timeout))
-            print(f"time per request, seed {seed}: {overhead[-1]}", flush=True)
-        results, head["reused"] = _matrix(args, servers, reports, started, code)
-    finally:
-        stop_all()
-    head["reused"] += cost_kept
-    per = {k: median([o[k] for o in overhead]) for k in overhead[0]}
-    head["overhead_ratio"] = per["gate_s_per_request"] / per["schemathesis_s_per_request"]
-    head["in_run_ratio"] = (
-        per["gate_in_run_s_per_request"] / per["schemathesis_in_run_s_per_request"]
-    )
-    head["runs"], head["wall_s"] = len(results) + len(costs), round(time.monotonic() - started)
-    head["load"] = f"{head['load']:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
-    if clean.fingerprint() != code:  # another hand edited the suite while the bench ran
-        head["tree"] += ", CHANGED during the bench (results mix versions: run it again)"
-        print(f"warning: the tree {head['tree']}")
-    rows: list[Row] = [
-        (
-            n,
-            rules,
-            *(cell([r for r in results if (r.defect, r.tool) == (n, t)], rules) for t in TOOLS),
-        )
-        for n, rules in servers
-    ]
-    cost_rows = [
-        clean.cost_row(kind, [r for r in costs if r.tool == kind]) for kind in clean.COST_KINDS
-    ]
-    summary = summarize(rows, len(build_matrix(name_prefix("plan"))))
-    reports.mkdir(parents=True, exist_ok=True)
-    doc = render_doc(head, summary, per, render_table(rows), cost_rows)
-    (reports / "bench.md").write_text(doc, encoding="utf-8")
-    data = {**head, "summary": summary, "time_per_request": per}
-    data["cost"] = [asdict(c) for c in cost_rows]
-    data["rows"] = [
-        {"defect": n, "rules": list(rules), "gate": asdict(g), "schemathesis": asdict(s)}
-        for n, rules, g, s in rows
-    ]
-    data["runs"] = [asdict(r) for r in [*costs, *results]]
-    (reports / "bench.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
-    print(clean.render_cost(cost_rows))
-    print(
-        "\n".join([*clean.cost_lines(cost_rows), *summary_lines(summary, head["overhead_ratio"])])
-    )
-    print(f"bench: {head['wall_s']}s; {reports / 'bench.md'}")
-    return 0
-
-
-def clean_env() -> dict[str, str]:
-    """Our environment without DEPTH: every run of the suite names its depth itself."""
-    return {k: v for k, v in os.environ.items() if k != "DEPTH"}
-
-
-def _costs(args: argparse.Namespace, reports: Path, code: str) -> tuple[list[Run], int]:
-    """Whole runs on the clean server, one at a time: each tool's cost per seed."""
-    runs: list[Run] = []
-    kept = 0
-    for kind in clean.COST_KINDS:
-        for seed in args.seeds:
-            keep = reports / "bench" / "runs" / "cost" / f"{kind}-seed{seed}.json"
-            params = {"code": code, "timeout": args.timeout}
-            run, was_kept = clean.keep_or_run(
-                keep, params, args.fresh, partial(clean.cost_run, kind, seed, args.timeout)
-            )
-            run.tool, run.defect = kind, CLEAN
-            runs.append(run)
-            kept += was_kept
-            paced = clean.paced_seconds(run.requests, run.seconds)
-            print(
-                f"cost {kind} seed {seed}: {run.requests} requests, {run.campaigns} campaigns, "
-                f"{run.seconds}s unpaced, {paced:.0f}s paced, exit {run.exit_status}"
-                + (" (kept)" if was_kept else "")
-                + (f" ERROR {run.error}" if run.error else ""),
-                flush=True,
-            )
-    return runs, kept
-
-
-def _named(run: Run, name: str) -> Run:
-    run.defect = name  # the runners know the defect, not the clean server's label
-    return run
-
-
-def _matrix(
-    args: argparse.Namespace,
-    servers: list[tuple[str, tuple[str, ...]]],
-    reports: Path,
-    started: float,
-    code: str,
-) -> tuple[list[Run], int]:
-    jobs = [(t, name, seed) for name, _ in servers for seed in args.seeds for t in TOOLS]
-    slots: queue.Queue[int] = queue.Queue()
-    for slot in range(args.jobs):
-        slots.put(slot)
-
-    def measure(tool: str, name: str, seed: int) -> Run:
-        defect = "" if name == CLEAN else name
-        limit = EMBEDDED_RATE_LIMIT if name.startswith("rate_limit_") else 0
-        slot = slots.get()  # a block of ports of its own while it runs
-        try:
-            if tool == "gate":
-                return runner.run_gate(defect, seed, args.timeout)
-            return runner.run_schemathesis(
-                defect, seed, slot, args.max_examples, args.timeout, limit
-            )
-        except (OSError, RuntimeError) as exc:  # a server that would not start: one run lost
-            return Run(tool, name, seed, False, 0, 0.0, error=str(exc))
-        finally:
-            slots.put(slot)
-
-    def one(tool: str, name: str, seed: int) -> tuple[Run, bool]:
-        keep = reports / "bench" / "runs" / tool / f"{name.strip('()')}-seed{seed}.json"
-        params = {"code": code, "max_examples": args.max_examples if tool != "gate" else None}
-        run, kept = clean.keep_or_run(
-            keep, params, args.fresh, lambda: _named(measure(tool, name, seed), name)
-        )
-        return run, kept
-
-    results: list[Run] = []
-    reused = 0
+    seeds = [int(s) for s in args.seeds.split(",") if s]
+    names = args.only or [d.name for d in defects.CATALOGUE]
+    reports = Path(os.environ.get("REPORTS_DIR", ROOT / "reports"))
+    out = reports / "bench"
+    started = time.monotonic()
+    rules = {d.name: d.rules for d in defects.CATALOGUE}
+    rows = [suite_row(tool, "(clean)", (), out) for tool in ("gate", "nightly")]
+    rows += [suite_row("gate", name, rules[name], out) for name in names]
+    print(f"bench: {len(rows)} suite runs done; Schemathesis next", flush=True)
+    st_jobs = [("(clean)", s, None) for s in seeds[:1]]  # its default run: the cost row
+    st_jobs += [(name, s, args.max_examples) for s in seeds for name in ["(clean)", *names]]
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        futures = [pool.submit(one, *job) for job in jobs]
-        try:
-            for done, future in enumerate(as_completed(futures), 1):
-                run, kept = future.result()
-                results.append(run)
-                reused += kept
-                verdict = f"failed after {run.requests} requests" if run.detected else "no failure"
-                verdict += f" ({run.first_failure})" if run.first_failure else ""
-                verdict += " (kept)" if kept else ""
-                verdict += f" ERROR {run.error}" if run.error else ""
-                clock = round(time.monotonic() - started)
-                print(
-                    f"[{done}/{len(jobs)} {clock}s] {run.tool} {run.defect} seed {run.seed}: "
-                    f"{verdict}, {run.seconds}s",
-                    flush=True,
-                )
-        except BaseException:
-            # Interrupted: drop what has not started and end the children of what has.
-            pool.shutdown(wait=False, cancel_futures=True)
-            stop_all()
-            raise
-    return results, reused
+        st_rows = list(pool.map(lambda j: schemathesis_row(*j), st_jobs))
+    default, rows = st_rows[0], rows + st_rows[1:]
+    if args.paced:
+        rows += [paced_row(window, out) for window in ("fixed", "sliding")]
+    cost = [r for r in rows[:2] if r.server == "(clean)"] + [default]
+    lines = [
+        "# Bench",
+        "",
+        f"`python -m tooling.bench --seeds {args.seeds} --max-examples {args.max_examples}`: "
+        f"{time.monotonic() - started:.0f} s wall, load {' '.join(map(str, os.getloadavg()))}.",
+        "",
+        "## One run on the clean server",
+        "",
+        "| run | requests | campaigns | wall | paced at 60/min | clean verdict |",
+        "|---|---:|---:|---:|---:|---|",
+        *(
+            f"| {'Schemathesis default' if r is default else r.tool} | {r.requests} | "
+            f"{r.campaigns} | {r.seconds} s | {r.requests * 60 / PACE + r.seconds:.0f} s | "
+            f"{'fails' if r.caught else 'passes'} |"
+            for r in cost
+        ),
+        *(
+            f"| {r.tool} | {r.requests} | {r.campaigns} | {r.seconds} s | (measured) | {r.note} |"
+            for r in rows
+            if r.tool.startswith("paced")
+        ),
+        "",
+        "## Detection over the planted defects",
+        "",
+        *detection_table(rows, names, seeds),
+    ]
+    reports.mkdir(parents=True, exist_ok=True)
+    (reports / "bench.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    data = [asdict(r) for r in [default, *rows]]
+    (reports / "bench.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
+    print("\n".join(lines))
+    return 0
 
 
 if __name__ == "__main__":

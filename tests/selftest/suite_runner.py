@@ -1,66 +1,87 @@
-"""Run the conformance suite as a user would (a child run) against a reference server we start.
+"""Run the conformance suite as a user would against a reference server we start.
 
-The runs are forked from one fork server for the whole selftest session (the same report as a
-fresh interpreter, `tests/selftest/tooling/test_forkserver.py`), less the start-up of each;
-`fork=False` starts a fresh interpreter."""
+Runs are the suite in this process (`tooling.runs.run_here`) against reference servers served
+on threads of this process (`refserver.hosting.in_thread`): no interpreter starts for either.
+`child=True` runs a fresh interpreter instead, where the process is the point of the test (a
+wall that kills it, its peak memory)."""
 
 from __future__ import annotations
 
-import atexit
 import os
 import subprocess
 import sys
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from conformance.reports.schema import load_checked
-from harness.embedded import EmbeddedKeys, embedded_server
-from tooling.childenv import child_env
-from tooling.childrun import ChildRun, ForkServer
-from tooling.childrun import run_suite as run_suite_child
+from harness.embedded import EmbeddedKeys
+from refserver.app import RefApp
+from refserver.config import ServerConfig
+from refserver.hosting import in_thread
+from refserver.seed import Settings as ServerKeys
+from tooling.runs import SuiteRun, child_env, run_child, run_here
+from tooling.targets import InProcessTarget
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = "5b8f0e2a-3c4d-4e5f-9a6b-7c8d9e0f1a2b"
 
+__all__ = ["ROOT", "TEMPLATE", "SuiteRun", "load_report", "reference_server", "run_suite"]
 
-SuiteRun = ChildRun
 # A report file as every reader reads it: checked against the kept schema, then typed.
 load_report = load_checked
 
 
-def reference_server(keys: EmbeddedKeys, defect: str | None = None) -> AbstractContextManager[str]:
-    """The reference server as the suite starts it, with our keys and one planted defect."""
-    return embedded_server(keys, defect=defect or "")
-
-
-# The session's fork server, started at the first run and closed at exit.
-_FORKS: list[ForkServer] = []
-
-
-def fork_server() -> ForkServer:
-    if not _FORKS:
-        server = ForkServer(child_env())
-        atexit.register(server.close)
-        _FORKS.append(server)
-    return _FORKS[0]
+@contextmanager
+def reference_server(
+    keys: EmbeddedKeys,
+    defect: str | None = None,
+    *,
+    variant: str | None = "",
+    stack: str = "uvicorn",
+    rate_limit: int = 0,
+    rate_window: float = 60.0,
+    tls: tuple[str, str] | None = None,
+) -> Iterator[str]:
+    """The reference server with our keys and one planted defect or legal variant, on a thread
+    of this process for the block; yields its base URL."""
+    server_keys = ServerKeys(
+        key=keys.api_key,
+        forbidden_key=keys.forbidden_api_key,
+        other_key=keys.other_api_key,
+        template_id=keys.template_id,
+    )
+    config = ServerConfig(defect or "", variant or "", server_keys, rate_limit, rate_window)
+    cert, key = tls or ("", "")
+    with in_thread(RefApp(config), stack, certfile=cert, keyfile=key) as url:
+        yield url
 
 
 def run_suite(
     reports: Path,
     *args: str,
-    fork: bool = True,
+    child: bool = False,
     on_start: Callable[[int], None] | None = None,
     **env_vars: str,
-) -> ChildRun:
+) -> SuiteRun:
     """The suite with the given variables (BASE_URL, API_KEY, ...) and reports in `reports`;
-    `on_start` is told the run's pid."""
+    without BASE_URL, against the embedded target (REFSERVER_DEFECT, _VARIANT and _STACK say
+    which). `child`: in a fresh interpreter, whose pid `on_start` is told."""
     env = child_env(**{"SEED": "7", "DERANDOMIZE": "1", **env_vars})
     html = (f"--junitxml={reports / 'junit.xml'}", f"--html={reports / 'report.html'}")
-    forks = fork_server() if fork else None
-    return run_suite_child(
-        reports, *html, "--self-contained-html", *args, env=env, forks=forks, on_start=on_start
-    )
+    args = (*html, "--self-contained-html", *args)
+    if child:
+        return run_child(reports, *args, env=env, on_start=on_start)
+    plugins = []
+    if "BASE_URL" not in env:
+        plugins.append(
+            InProcessTarget(
+                env.pop("REFSERVER_DEFECT", ""),
+                env.pop("REFSERVER_VARIANT", ""),
+                env.pop("REFSERVER_STACK", "") or "uvicorn",
+            )
+        )
+    return run_here(reports, *args, env=env, plugins=plugins)
 
 
 def make_plan(**env_vars: str) -> str:

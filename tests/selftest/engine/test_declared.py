@@ -12,8 +12,8 @@ from pathlib import Path
 from conformance.contract.rules import rules
 from conformance.reports.schema import SCHEMA_FILE, render
 from tests.selftest.suite_runner import ROOT, load_report
-from tooling.childenv import child_env
-from tooling.childrun import run_suite
+from tooling.runs import child_env, run_here
+from tooling.targets import InProcessTarget
 
 BOOM = """
 import pytest
@@ -32,8 +32,15 @@ def run(tmp_path: Path, rule: str, **env: str) -> tuple[int | None, str]:
     extra.write_text(BOOM.format(rule=rule), encoding="utf-8")
     # The injected file lies outside the tree: name the project's configuration and root.
     args = ("-c", str(ROOT / "pyproject.toml"), "--rootdir", str(ROOT), str(extra))
-    child = run_suite(tmp_path / "reports", *args, "-k", "auth or injected", env=child_env(**env))
-    return child.code, child.output
+    run = run_here(
+        tmp_path / "reports",
+        *args,
+        "-k",
+        "auth or injected",
+        env=child_env(**env),
+        plugins=[InProcessTarget()],
+    )
+    return run.code, run.output
 
 
 def test_a_misspelt_marker_is_a_collection_error_naming_file_and_id(tmp_path: Path) -> None:

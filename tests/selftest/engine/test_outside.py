@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from harness.embedded import EmbeddedKeys, embedded_server
-from tests.selftest.suite_runner import TEMPLATE, run_suite
+from harness.embedded import EmbeddedKeys
+from tests.selftest.suite_runner import TEMPLATE, reference_server, run_suite
 
 KEYS = EmbeddedKeys(
     "cc_outside_a1b2c3d4e5", "cc_outside_ro_a1b2c3", "cc_outside_b_a1b2c3", TEMPLATE
@@ -76,10 +76,9 @@ def counting_proxy(url: str) -> Iterator[ThreadingHTTPServer]:
 
 
 @pytest.fixture
-def proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[ThreadingHTTPServer]:
-    # The reference server on Python's http.server (Title-Case headers), not the suite's stack.
-    monkeypatch.setenv("REFSERVER_STACK", "stdlib")
-    with embedded_server(KEYS) as url, counting_proxy(url) as server:
+def proxy() -> Iterator[ThreadingHTTPServer]:
+    # The reference server on Python's http.server, the second HTTP stack.
+    with reference_server(KEYS, stack="stdlib") as url, counting_proxy(url) as server:
         yield server
 
 

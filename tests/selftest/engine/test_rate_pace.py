@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.embedded import EmbeddedKeys, embedded_server
+from harness.embedded import EmbeddedKeys
 from tests.selftest.engine.test_outside import counting_proxy, outside
-from tests.selftest.suite_runner import TEMPLATE, run_suite
+from tests.selftest.suite_runner import TEMPLATE, reference_server, run_suite
 
 KEYS = EmbeddedKeys("cc_paced_a1b2c3d4e5", "cc_paced_ro_a1b2c3", "cc_paced_b_a1b2c3", TEMPLATE)
 # The first window needs LIMIT requests within WINDOW seconds (5 a second: safe on a loaded
@@ -30,7 +30,7 @@ WINDOWS = {"fixed": None, "sliding": "sliding_window_rate_limit"}
 @pytest.fixture(params=list(WINDOWS))
 def proxy(request: pytest.FixtureRequest) -> Iterator[ThreadingHTTPServer]:
     with (
-        embedded_server(
+        reference_server(
             KEYS, rate_limit=LIMIT, rate_window=WINDOW, variant=WINDOWS[request.param]
         ) as url,
         counting_proxy(url) as server,
@@ -91,7 +91,7 @@ def test_a_key_used_just_before_costs_a_window(proxy: ThreadingHTTPServer, tmp_p
 def test_the_pace_never_waits_past_max_time(tmp_path: Path) -> None:
     """A wait the pace needs beyond MAX_TIME is the end of the run (not tested), not a request
     sent after the wall."""
-    with embedded_server(KEYS, rate_limit=2, rate_window=30.0) as url:
+    with reference_server(KEYS, rate_limit=2, rate_window=30.0) as url:
         started = time.monotonic()
         run = run_suite(
             tmp_path,

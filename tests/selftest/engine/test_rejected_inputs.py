@@ -7,8 +7,8 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from harness.embedded import EmbeddedKeys, embedded_server
-from tests.selftest.suite_runner import TEMPLATE, run_suite
+from harness.embedded import EmbeddedKeys
+from tests.selftest.suite_runner import TEMPLATE, reference_server, run_suite
 
 KEYS = EmbeddedKeys("cc_rejin_a1b2c3d4e5f6", "cc_rejin_ro_a1b2c3", "cc_rejin_b_a1b2c3", TEMPLATE)
 WRONG = {
@@ -23,7 +23,7 @@ def _reasons(run) -> dict[str, list[str]]:
 
 
 def test_rejected_inputs_make_their_checks_not_runnable(tmp_path: Path) -> None:
-    with embedded_server(KEYS) as url:
+    with reference_server(KEYS) as url:
         run = run_suite(tmp_path, BASE_URL=url, API_KEY=KEYS.api_key, **WRONG)
     assert run.code == 8, run.output[-3000:]
     assert "Traceback" not in run.output and "_pytest.outcomes.Exit" not in run.output
@@ -44,7 +44,7 @@ def test_rejected_inputs_make_their_checks_not_runnable(tmp_path: Path) -> None:
 
 
 def test_a_finding_outranks_a_rejected_input(tmp_path: Path) -> None:
-    with embedded_server(KEYS, defect="validation_path_generic") as url:
+    with reference_server(KEYS, defect="validation_path_generic") as url:
         run = run_suite(
             tmp_path,
             BASE_URL=url,

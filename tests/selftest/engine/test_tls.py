@@ -22,8 +22,8 @@ from cryptography.x509.oid import NameOID
 
 from conformance.run.settings import Settings
 from conformance.wire.session import GuardedSession, Ledger, TransportFault
-from harness.embedded import EmbeddedKeys, embedded_server
-from tests.selftest.suite_runner import TEMPLATE, run_suite
+from harness.embedded import EmbeddedKeys
+from tests.selftest.suite_runner import TEMPLATE, reference_server, run_suite
 
 KEYS = EmbeddedKeys("cc_tls_a1b2c3d4e5f6", "cc_tls_ro_a1b2c3d4", "cc_tls_b_a1b2c3d4", TEMPLATE)
 PAST = datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
@@ -139,7 +139,7 @@ def test_certificate_problem_is_one_line_stop(case: str, problem: str, tmp_path:
         )
     else:
         tls, env = _issued(tmp_path, ca, "api.example.test"), {"REQUESTS_CA_BUNDLE": str(bundle)}
-    with embedded_server(KEYS, tls=tls) as url, _counting_relay(url) as (relayed, connections):
+    with reference_server(KEYS, tls=tls) as url, _counting_relay(url) as (relayed, connections):
         run = _suite(tmp_path / "reports", relayed, **env)
     assert run.code == 8, run.output[-3000:]
     stops = [line for line in run.output.splitlines() if "certificate" in line]
@@ -156,7 +156,7 @@ def test_private_ca_given_is_conforming(tmp_path: Path) -> None:
     ca = trustme.CA()
     bundle = tmp_path / "ca.pem"
     ca.cert_pem.write_to_path(str(bundle))
-    with embedded_server(KEYS, tls=_issued(tmp_path, ca, "127.0.0.1")) as url:
+    with reference_server(KEYS, tls=_issued(tmp_path, ca, "127.0.0.1")) as url:
         run = _suite(
             tmp_path / "reports",
             url,
@@ -177,7 +177,7 @@ def test_ssl_cert_file_names_the_ca_too(tmp_path: Path, monkeypatch: pytest.Monk
     bundle = tmp_path / "ca.pem"
     ca.cert_pem.write_to_path(str(bundle))
     monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
-    with embedded_server(KEYS, tls=_issued(tmp_path, ca, "127.0.0.1")) as url:
+    with reference_server(KEYS, tls=_issued(tmp_path, ca, "127.0.0.1")) as url:
         session = GuardedSession(Settings(base_url=url, api_key=KEYS.api_key), Ledger())
         answer = session.post(url + "/v2/campaigns", json={}, headers={"x-api-key": KEYS.api_key})
         # Without the CA, a caller's verify=False is not obeyed: checking stays on.

@@ -1,5 +1,5 @@
 """A defect's run in the mutation check stops once every rule of the defect has failed
-(`tooling/stopwhen.py`), with the verdict a full run gives; while one of them has not failed,
+(`tooling.mutation.StopWhenBroken`), with the verdict a full run gives; while one of them has not failed,
 the run goes on to the end."""
 
 from __future__ import annotations
@@ -7,8 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from conformance.reports.schema import load_checked
-from tests.selftest.suite_runner import fork_server
-from tooling.suiteruns import Job, run_job
+from tooling.mutation import Job, run_job
 
 SEED = 20261126
 
@@ -17,8 +16,8 @@ def test_a_defect_run_stops_once_its_rules_failed_with_the_full_runs_verdict(
     tmp_path: Path,
 ) -> None:
     job = Job("defect", "name_trimmed", "uvicorn", ("semantic.echo",))
-    stopped = run_job(job, tmp_path / "stopped", SEED, forks=fork_server())
-    full = run_job(job, tmp_path / "full", SEED, forks=fork_server(), full=True)
+    stopped = run_job(job, tmp_path / "stopped", SEED)
+    full = run_job(job, tmp_path / "full", SEED, full=True)
     log = (stopped.out / "pytest.log").read_text(encoding="utf-8")
     assert "every rule of the planted defect has failed" in log, log[-2000:]
     assert stopped.detection == full.detection == "own"
@@ -31,7 +30,7 @@ def test_a_run_goes_to_the_end_while_one_of_its_rules_has_not_failed(tmp_path: P
     # name_trimmed breaks semantic.echo, never auth.unauthorized: a stop after the first of the two
     # would be too early. The whole run is sent: every test the plan counted has a result.
     job = Job("defect", "name_trimmed", "stdlib", ("semantic.echo", "auth.unauthorized"))
-    watched = run_job(job, tmp_path / "watched", SEED, forks=fork_server())
+    watched = run_job(job, tmp_path / "watched", SEED)
     assert watched.detection == "own" and "auth.unauthorized" not in watched.failed_rules
     log = (watched.out / "pytest.log").read_text(encoding="utf-8")
     assert "planted defect" not in log, log[-2000:]

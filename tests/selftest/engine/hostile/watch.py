@@ -49,8 +49,8 @@ def _vm_hwm(pid: int) -> int:
 def run_watched(reports: Path, wall: float, *args: str, **env: str) -> Watched:
     """`run_suite`, with a watcher that samples the run's VmHWM and kills it (that one pid,
     which we asked for) if it is still running `wall` seconds in: the test then fails instead
-    of hanging until run_suite's own 300 s time-out. The run is forked (its peak memory is the
-    fork server's exact count at its exit; the samples cover a run that was killed)."""
+    of hanging until run_suite's own 300 s time-out. The run is a fresh interpreter (its peak memory
+    is its exact count at exit, from wait4; the samples cover a run that was killed)."""
     done = threading.Event()
     started_pid: list[int] = []
     state = {"peak": 0, "killed": False}
@@ -70,7 +70,7 @@ def run_watched(reports: Path, wall: float, *args: str, **env: str) -> Watched:
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
     try:
-        run = run_suite(reports, *args, on_start=started_pid.append, **env)
+        run = run_suite(reports, *args, child=True, on_start=started_pid.append, **env)
     finally:
         done.set()
         watcher.join(timeout=5)
