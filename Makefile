@@ -24,7 +24,7 @@ export HISTORY_DB HISTORY_KEEP
 # without the cache every run recompiles them, about a second each time.
 unexport PYTHONDONTWRITEBYTECODE
 
-PYTEST_REPORTS = --junitxml=$(REPORTS_DIR)/junit.xml --html=$(REPORTS_DIR)/report.html --self-contained-html
+PYTEST_REPORTS = --html=$(REPORTS_DIR)/report.html --self-contained-html
 
 .PHONY: help test selftest lint lock serve plan gate nightly history bench mutation clean
 

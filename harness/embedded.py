@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.run.settings import ROOT
+from conformance.settings import ROOT
 
 READY_TIMEOUT = 20.0
 # The rate-limited sibling's limit and window: small and short, so the check is quick and a

@@ -9,7 +9,7 @@ from contextlib import ExitStack
 
 import pytest
 
-from conformance.run.settings import Settings
+from conformance.settings import Settings
 from harness.embedded import (
     EMBEDDED_RATE_LIMIT,
     EMBEDDED_RATE_WINDOW,

@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from conformance.run.settings import DOCUMENT, ROOT
+from conformance.settings import DOCUMENT, ROOT
 from harness.embedded import EmbeddedKeys
 from refserver import defects
 from refserver.app import RefApp

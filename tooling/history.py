@@ -17,7 +17,7 @@ from pathlib import Path
 from conformance.reports import history
 from conformance.reports.compare import Past
 from conformance.reports.remember import origin
-from conformance.run.settings import KEY_VARIABLES, Settings
+from conformance.settings import KEY_VARIABLES, Settings
 from harness.plugin import EMBEDDED_LABEL
 
 

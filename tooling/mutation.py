@@ -23,9 +23,9 @@ from typing import Any
 
 import pytest
 
-from conformance.run.findings import Kind
-from conformance.run.outcomes import TestResult
-from conformance.run.settings import ROOT
+from conformance.run.events import Event, FindingMade
+from conformance.run.run import Run
+from conformance.settings import ROOT
 from refserver import defects, variants
 from tooling.runs import child_env, run_here
 from tooling.targets import InProcessTarget
@@ -67,18 +67,21 @@ class Result:
 
 class StopWhenBroken:
     """Ends a defect's run, as `-x` would, once every rule of the defect has failed: no later
-    test can change the verdict. A run that has not caught its defect goes to the end."""
+    test can change the verdict. A run that has not caught its defect goes to the end. A pytest
+    plugin that subscribes to the run's events."""
 
     def __init__(self, rules: tuple[str, ...]) -> None:
         self.wanted = set(rules)
 
     @pytest.hookimpl
-    def pytest_conformance_result(self, item: pytest.Item, result: TestResult) -> None:
-        if not self.wanted or result.kind is not Kind.FAILED:
-            return
-        self.wanted.difference_update(finding.rule for finding in result.findings)
-        if not self.wanted:
-            item.session.shouldfail = "every rule of the planted defect has failed"
+    def pytest_conformance_subscribe(self, run: Run) -> None:
+        def follow(event: Event) -> None:
+            if isinstance(event, FindingMade) and self.wanted:
+                self.wanted.discard(event.finding.rule)
+                if not self.wanted:
+                    run.request_stop("every rule of the planted defect has failed")
+
+        run.events.subscribe(follow)
 
 
 def run_job(

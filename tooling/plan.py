@@ -16,8 +16,9 @@ from conformance.checks.contexts import GATE_FACTORS, NIGHTLY_FACTORS, contexts
 from conformance.checks.repeat import NIGHTLY_RUNS, NIGHTLY_SHARE
 from conformance.contract.document import target_operation
 from conformance.contract.matrix import build_matrix
-from conformance.pytest_layer.cost import describe, estimate, findings_bound
-from conformance.run.settings import ROOT, ConfigError, Settings
+from conformance.pytest_layer.cost import run_plan
+from conformance.run.cost import RERUN_CAMPAIGNS
+from conformance.settings import ROOT, ConfigError, Settings
 from conformance.wire.redact import curl_line
 from harness.embedded import EmbeddedKeys
 from harness.plugin import as_embedded
@@ -76,14 +77,8 @@ def main() -> int:
     print(f"\n# other tests ({len(others)}; some need optional keys):")
     print("\n".join(f"#   {nodeid}" for nodeid in others))
     print("\n# planned cost per part (requests and campaigns at most, before throttling):")
-    print(
-        "\n".join(
-            f"# {line}"
-            for line in describe(
-                estimate(items, settings), settings, findings_bound(items, settings)
-            )
-        )
-    )
+    plan = run_plan(items, settings, RERUN_CAMPAIGNS)
+    print("\n".join(f"# {line}" for line in plan.describe(settings)))
     return 0
 
 

@@ -23,7 +23,7 @@ import pytest
 
 from conformance.reports.model import Report
 from conformance.reports.schema import load_checked
-from conformance.run.settings import ROOT
+from conformance.settings import ROOT
 
 SUITE_DIR = str(ROOT / "tests" / "conformance")
 # Where the tests lie and how pytest is configured, named: a run may be asked from anywhere.

@@ -24,7 +24,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from conformance.run.settings import ROOT
+from conformance.settings import ROOT
 
 
 @dataclass

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from conformance.run.settings import Settings
+from conformance.settings import Settings
 from harness.embedded import EMBEDDED_RATE_LIMIT, EMBEDDED_RATE_WINDOW, EmbeddedKeys
 from harness.plugin import EMBEDDED_LABEL, as_embedded
 from refserver.app import RefApp

@@ -9,6 +9,7 @@ the coverage phase's unexpected methods, `ignored_auth`); the suite's auth probe
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 from types import MappingProxyType
 from typing import Any
 
@@ -34,8 +35,8 @@ from schemathesis.openapi.checks import (
     UndefinedStatusCode,
 )
 
-from conformance.run.findings import CampaignBudgetSpent, Finding
-from conformance.run.settings import DOCUMENT, Settings
+from conformance.findings import CampaignBudgetSpent, Finding
+from conformance.settings import DOCUMENT, Settings
 from conformance.wire.exchange import Exchange
 
 # Built-in checks that judge one response and send nothing of their own.
@@ -161,3 +162,33 @@ def load_schema(settings: Settings, *, mode: str, examples: int, coverage: bool)
         }
     )
     return schemathesis.openapi.from_path(DOCUMENT, config=config)
+
+
+@cache
+def _coverage(seed: int, derandomize: bool) -> tuple[int, int]:
+    from schemathesis.generation.modes import GenerationMode
+
+    from conformance.contract.document import request_validator
+
+    settings = Settings(base_url="http://127.0.0.1:1", api_key="cc_plan", seed=seed)
+    schema = load_schema(settings.with_target(derandomize=derandomize), mode="negative",
+                         examples=1, coverage=True)  # fmt: skip
+    cases = valid = 0
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        config = schema.config.generation_for(operation=operation)
+        for case in schema.iter_coverage_cases(
+            operation, generation_modes=[GenerationMode.NEGATIVE], generation_config=config
+        ):
+            cases += 1
+            valid += bool(request_validator().is_valid(case.body))
+    return cases, valid
+
+
+def coverage_cases(settings: Settings) -> tuple[int, int]:
+    """(cases, of which the document allows) the nightly's coverage phase sends: Schemathesis's
+    own iterator over the document, so the plan is what the phase will send (nothing is sent
+    here). None at the gate."""
+    if settings.depth != "nightly":
+        return 0, 0
+    return _coverage(settings.seed, settings.derandomize)

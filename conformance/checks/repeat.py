@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
-from conformance.run.findings import CampaignBudgetSpent, ConformanceFailure, Finding, NotTested
+from conformance.findings import CampaignBudgetSpent, ConformanceFailure, Finding, NotTested
 
 T = TypeVar("T")
 
@@ -28,17 +28,24 @@ NIGHTLY_SHARE = 2  # one case in NIGHTLY_SHARE is repeated (chosen by a stable h
 class Allowance:
     """The re-runs of failures a run may still spend: one per broken rule (one case tells
     reproduced from intermittent; a constant defect breaking forty cases must not double the
-    requests) and at most `left` in all, so the gate stays within its budget."""
+    requests), each within what is left of `requests` and `campaigns`, so the gate stays within
+    its plan and a re-run never takes another case's campaign. What each test took is kept:
+    the run holds a test to its declared cost plus its re-runs."""
 
-    left: int = 8
+    requests: int
+    campaigns: int
     rules: set[str] = field(default_factory=set)
+    taken: dict[str, tuple[int, int]] = field(default_factory=dict)
 
-    def take(self, failure: ConformanceFailure) -> bool:
+    def take(self, failure: ConformanceFailure, test: str, requests: int, campaigns: int) -> bool:
         new = {f.rule for f in failure.findings} - self.rules
-        if not new or self.left <= 0:
+        if not new or requests > self.requests or campaigns > self.campaigns:
             return False
         self.rules |= new
-        self.left -= 1
+        self.requests -= requests
+        self.campaigns -= campaigns
+        had = self.taken.get(test, (0, 0))
+        self.taken[test] = (had[0] + requests, had[1] + campaigns)
         return True
 
 
@@ -64,23 +71,24 @@ def judge_repeatedly(
     attempt: Callable[[], T],
     case_id: str,
     depth: str,
-    allowance: Allowance | None = None,
+    allowance: Allowance,
+    test: str,
+    cost: tuple[int, int] = (1, 0),
     creates: bool = False,
 ) -> T:
     """Run `attempt` (build the request, send it, judge the answer) and label its findings.
 
     `attempt` raises ConformanceFailure when a rule is broken. A failure is re-run once when
-    the allowance admits it (a rule not re-run yet); the nightly runs its share `NIGHTLY_RUNS`
-    times whatever happens. A budget stop during a re-run ends the repeats: the findings so
-    far are reported, labelled by the runs that happened (unlabelled after one run); so does a
-    spent campaign budget.
+    the allowance admits it (a rule not re-run yet, and `cost`, one attempt's requests and
+    campaigns, left); the nightly runs its share `NIGHTLY_RUNS` times whatever happens. A budget
+    stop during a re-run ends the repeats: the findings so far are reported, labelled by the runs
+    that happened (unlabelled after one run); so does a spent campaign budget.
     """
     runs = planned_runs(case_id, depth, creates)
     failures: list[ConformanceFailure] = []
     results: list[T] = []
     done = 0
-    allowance = allowance if allowance is not None else Allowance()
-    while done < runs or (done == 1 and failures and allowance.take(failures[0])):
+    while done < runs or (done == 1 and failures and allowance.take(failures[0], test, *cost)):
         try:
             results.append(attempt())
         except ConformanceFailure as failure:

@@ -1,20 +1,23 @@
-"""Semantic checks: what the 201 response must say about the request, beyond any schema.
+"""Semantic checks: what a 201 must say about the request, beyond any schema.
 
 Each check is a small function registered with its rule (`@check`), whose docstring quotes the
-rule; it returns the problems it found (empty when the rule holds). `SEMANTIC_CHECKS` is applied
-to every 201 of the run.
+rule; it reads the campaign of the exchange (`created`) and what was sent (`ctx.sent`), and
+returns the problems it found (empty when the rule holds). The registry applies every one of
+them to every campaign the target created.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
-from conformance.checks.registry import Check, check
+from conformance.checks.context import CheckContext, created
+from conformance.checks.registry import Check, CheckFunction, Problems, Stage, check
 from conformance.contract.document import request_schema, resolve, schema_at
 from conformance.contract.rules import fact
+from conformance.wire.exchange import Exchange
 from conformance.wire.semantics import integer_value, parse_datetime, same_json
 
 UUID_RE = re.compile(
@@ -26,87 +29,81 @@ ECHOED_FIELDS: tuple[str, ...] = tuple(fact("echoed"))
 HANDLER_FIELDS = tuple(f for f in ECHOED_FIELDS if f.startswith(("primary", "afterHours")))
 
 
-@dataclass
-class RunMemory:
-    """What earlier 201s of this run said, for the rules that span several calls."""
-
-    seen_ids: set[str] = field(default_factory=set)
-    client_ids: dict[str, set[str]] = field(default_factory=dict)
-    # A campaign (and its exchange) created with each key variable, for the client-identity
-    # check: the context rows' campaigns are judged again, not sent again.
-    created_by_key: dict[str, tuple[dict[str, Any], Any]] = field(default_factory=dict)
-    # The last property case that failed, and how: Hypothesis sends a failing case once more
-    # to report it, and that replay must not turn a finding into "not tested" when the campaign
-    # budget ran out in between.
-    failed_case: tuple[tuple[bool, Any], Exception] | None = None  # ((creates, body), failure)
-    # A negative property case was answered 2xx: later ones may create too, so they draw on
-    # the campaign budget.
-    invalid_accepted: bool = False
+def a_campaign(ctx: CheckContext, exchange: Exchange) -> bool:
+    """The exchange created a campaign (a 201 with its wrapper), for a request whose body the
+    checks can read."""
+    return created(exchange) is not None and isinstance(ctx.sent.body, dict)
 
 
-@dataclass(frozen=True)
-class Observation:
-    sent: dict[str, Any]
-    campaign: dict[str, Any]
-    key_label: str
-    sent_at: datetime
+def semantic(rule: str, broken_by: dict[str, Any]) -> Callable[[CheckFunction], Check]:
+    """Register a semantic check: it applies to every campaign the target created;
+    `broken_by` is a change to a conforming campaign that breaks its rule (its unit test)."""
+    return check(rule, stage=Stage.SEMANTIC, when=a_campaign, broken_by=broken_by)
 
 
-Problems = list[str]
+def _campaign(exchange: Exchange) -> dict[str, Any]:
+    made = created(exchange)
+    assert made is not None  # `a_campaign` holds before any semantic check runs
+    return made
 
 
-@check("semantic.draft")
-def status_is_draft(obs: Observation, memory: RunMemory) -> Problems:
+@semantic("semantic.draft", broken_by={"status": "active"})
+def status_is_draft(ctx: CheckContext, exchange: Exchange) -> Problems:
     """semantic.draft: `status` is `draft`."""
-    status = obs.campaign.get("status")
+    campaign = _campaign(exchange)
+    status = campaign.get("status")
     return [] if status == "draft" else [f"status is {status!r}, expected 'draft'"]
 
 
-@check("semantic.id")
-def id_is_fresh_uuid(obs: Observation, memory: RunMemory) -> Problems:
+@semantic("semantic.id", broken_by={"id": "not-a-uuid"})
+def id_is_fresh_uuid(ctx: CheckContext, exchange: Exchange) -> Problems:
     """semantic.id: `id` is a UUID, new on every call."""
-    cid = obs.campaign.get("id")
+    campaign = _campaign(exchange)
+    cid = campaign.get("id")
     if not isinstance(cid, str) or not UUID_RE.match(cid):
         return [f"id {cid!r} is not a UUID"]
-    if cid in memory.seen_ids:
+    if cid in ctx.memory.seen_ids:
         return [f"id {cid} was already returned by an earlier call of this run"]
-    memory.seen_ids.add(cid)
+    ctx.memory.seen_ids.add(cid)
     return []
 
 
-@check("semantic.echo")
-def echoes_request_fields(obs: Observation, memory: RunMemory) -> Problems:
+@semantic("semantic.echo", broken_by={"name": "cct-unit-x "})
+def echoes_request_fields(ctx: CheckContext, exchange: Exchange) -> Problems:
     """semantic.echo: the echoed fields (`facts.echoed` in rules.yaml: `name`, `description`,
     `templateId`, `maxConcurrentCalls`, the handler fields...) equal what was sent (`null` when
     omitted or sent as null). Exact, no trimming."""
+    campaign = _campaign(exchange)
     problems = []
     for name in ECHOED_FIELDS:
-        sent = obs.sent.get(name)
-        got = obs.campaign.get(name)
+        sent = ctx.sent.fields.get(name)
+        got = campaign.get(name)
         if not same_json(sent, got):
             problems.append(f"{name}: sent {sent!r}, response has {got!r}")
     return problems
 
 
-@check("semantic.echo")
-def echoes_kind(obs: Observation, memory: RunMemory) -> Problems:
+@semantic("semantic.echo", broken_by={"kind": "agent_first"})
+def echoes_kind(ctx: CheckContext, exchange: Exchange) -> Problems:
     """semantic.echo: `kind` equals what was sent; `kind` is `voice_ai` when omitted."""
+    campaign = _campaign(exchange)
     default = request_schema()["properties"]["kind"].get("default", "voice_ai")
-    expected = obs.sent.get("kind", default)
-    got = obs.campaign.get("kind")
+    expected = ctx.sent.fields.get("kind", default)
+    got = campaign.get("kind")
     if got == expected:
         return []
-    how = "sent" if "kind" in obs.sent else "omitted (default)"
+    how = "sent" if "kind" in ctx.sent.fields else "omitted (default)"
     return [f"kind {how} {expected!r}, response has {got!r}"]
 
 
-@check("semantic.direction")
-def echoes_direction(obs: Observation, memory: RunMemory) -> Problems:
+@semantic("semantic.direction", broken_by={"direction": None})
+def echoes_direction(ctx: CheckContext, exchange: Exchange) -> Problems:
     """semantic.direction: `direction` equals what was sent; when omitted the server chooses one
     of the two values."""
-    got = obs.campaign.get("direction")
-    if "direction" in obs.sent:
-        sent = obs.sent["direction"]
+    campaign = _campaign(exchange)
+    got = campaign.get("direction")
+    if "direction" in ctx.sent.fields:
+        sent = ctx.sent.fields["direction"]
         return [] if got == sent else [f"direction: sent {sent!r}, response has {got!r}"]
     allowed = request_schema()["properties"]["direction"].get("enum", [])
     return (
@@ -114,44 +111,48 @@ def echoes_direction(obs: Observation, memory: RunMemory) -> Problems:
     )
 
 
-@check("semantic.template-name")
-def template_name_matches(obs: Observation, memory: RunMemory) -> Problems:
+@semantic("semantic.template-name", broken_by={"templateName": "Recall"})
+def template_name_matches(ctx: CheckContext, exchange: Exchange) -> Problems:
     """semantic.template-name: `templateName` is a non-empty string when `templateId` was sent,
     `null` otherwise."""
-    name = obs.campaign.get("templateName")
-    if obs.sent.get("templateId") is not None:
+    campaign = _campaign(exchange)
+    name = campaign.get("templateName")
+    if ctx.sent.fields.get("templateId") is not None:
         ok = isinstance(name, str) and name != ""
         return [] if ok else [f"templateId was sent but templateName is {name!r}"]
     return [] if name is None else [f"no templateId was sent but templateName is {name!r}"]
 
 
-@check("semantic.timestamps")
-def timestamps_are_sane(obs: Observation, memory: RunMemory) -> Problems:
+@semantic("semantic.timestamps", broken_by={"createdAt": "2000-01-01T00:00:00Z"})
+def timestamps_are_sane(ctx: CheckContext, exchange: Exchange) -> Problems:
     """semantic.timestamps: `createdAt <= updatedAt`; both within 5 minutes of the client's clock."""
-    raw = obs.campaign.get("createdAt"), obs.campaign.get("updatedAt")
-    created, updated = parse_datetime(raw[0]), parse_datetime(raw[1])
-    if created is None or updated is None:
+    campaign = _campaign(exchange)
+    raw = campaign.get("createdAt"), campaign.get("updatedAt")
+    made, updated = parse_datetime(raw[0]), parse_datetime(raw[1])
+    if made is None or updated is None:
         return [f"createdAt {raw[0]!r} / updatedAt {raw[1]!r}: not both RFC 3339 date-times"]
     problems = []
-    if created > updated:
-        problems.append(f"createdAt {created.isoformat()} is after updatedAt {updated.isoformat()}")
-    for label, stamp in (("createdAt", created), ("updatedAt", updated)):
-        if abs(stamp - obs.sent_at) > CLOCK_SKEW:
+    if made > updated:
+        problems.append(f"createdAt {made.isoformat()} is after updatedAt {updated.isoformat()}")
+    for label, stamp in (("createdAt", made), ("updatedAt", updated)):
+        if abs(stamp - ctx.sent.at) > CLOCK_SKEW:
             problems.append(
-                f"{label} {stamp.isoformat()} is not within 5 minutes of {obs.sent_at.isoformat()}"
+                f"{label} {stamp.isoformat()} is not within 5 minutes of {ctx.sent.at.isoformat()}"
             )
     return problems
 
 
-@check("semantic.client")
-def client_is_stable(obs: Observation, memory: RunMemory) -> Problems:
+@semantic("semantic.client", broken_by={"client": {"id": "other-client"}})
+def client_is_stable(ctx: CheckContext, exchange: Exchange) -> Problems:
     """semantic.client: `client.id` is the same for every campaign created with the same key."""
-    client = obs.campaign.get("client")
+    campaign = _campaign(exchange)
+    client = campaign.get("client")
     cid = client.get("id") if isinstance(client, dict) else None
-    ids = memory.client_ids.setdefault(obs.key_label, set())
+    key = ctx.sent.key or "no key"
+    ids = ctx.memory.client_ids.setdefault(key, set())
     ids.add(str(cid))
     if len(ids) > 1:
-        return [f"campaigns created with {obs.key_label} carry different client ids: {sorted(ids)}"]
+        return [f"campaigns created with {key} carry different client ids: {sorted(ids)}"]
     return []
 
 
@@ -169,37 +170,14 @@ def _nonzero(value: Any, schema: dict[str, Any], path: str) -> list[str]:
     return [] if integer_value(value) == 0 else [f"{path} = {value!r}"]
 
 
-@check("semantic.empty")
-def campaign_starts_empty(obs: Observation, memory: RunMemory) -> Problems:
-    """semantic.empty: a new campaign has `customerStats` all zero, `tags == []`."""
-    stats_schema = resolve(schema_at("Campaign"))["properties"]["customerStats"]
-    problems = _nonzero(obs.campaign.get("customerStats"), stats_schema, "customerStats")
-    if obs.campaign.get("tags") != []:
-        problems.append(f"tags = {obs.campaign.get('tags')!r}, expected []")
-    return problems
-
-
-SemanticCheck = Check[[Observation, RunMemory], Problems]
-SEMANTIC_CHECKS: tuple[SemanticCheck, ...] = (
-    status_is_draft,
-    id_is_fresh_uuid,
-    echoes_request_fields,
-    echoes_kind,
-    echoes_direction,
-    template_name_matches,
-    timestamps_are_sane,
-    client_is_stable,
-    campaign_starts_empty,
+@semantic(
+    "semantic.empty", broken_by={"customerStats": {"total": 0, "statusCounts": {"failed": 1}}}
 )
-
-
-SEMANTIC_RULES = tuple(dict.fromkeys(c.rule for c in SEMANTIC_CHECKS))
-
-
-def run_semantic_checks(obs: Observation, memory: RunMemory) -> list[tuple[str, str]]:
-    """(rule id, problem) for every broken rule; empty when the campaign says what it must."""
-    return [(check.rule, problem) for check in SEMANTIC_CHECKS for problem in check(obs, memory)]
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
+def campaign_starts_empty(ctx: CheckContext, exchange: Exchange) -> Problems:
+    """semantic.empty: a new campaign has `customerStats` all zero, `tags == []`."""
+    campaign = _campaign(exchange)
+    stats_schema = resolve(schema_at("Campaign"))["properties"]["customerStats"]
+    problems = _nonzero(campaign.get("customerStats"), stats_schema, "customerStats")
+    if campaign.get("tags") != []:
+        problems.append(f"tags = {campaign.get('tags')!r}, expected []")
+    return problems

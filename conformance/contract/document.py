@@ -11,7 +11,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from conformance.contract import yamlfile
-from conformance.run.settings import DOCUMENT
+from conformance.settings import DOCUMENT
 
 DOC_URI = "urn:carecycle:campaigns"
 

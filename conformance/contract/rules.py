@@ -9,7 +9,7 @@ from functools import cache
 from typing import Any
 
 from conformance.contract import yamlfile
-from conformance.run.settings import RULES_FILE
+from conformance.settings import RULES_FILE
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from conformance.run.context import RunContext
-from conformance.run.findings import (
+from conformance.findings import (
     CannotJudge,
     ConformanceFailure,
     Finding,
@@ -18,8 +17,9 @@ from conformance.run.findings import (
     NotTested,
     TransportFault,
 )
-from conformance.run.inputs import NotRunnable
+from conformance.run.inputs import InputMissing, NotRunnable
 from conformance.run.outcomes import TestResult
+from conformance.run.run import Run
 from conformance.wire.redact import redact
 
 # A test's declared rules, on the item (its nodeid changes while Schemathesis runs subtests),
@@ -44,7 +44,7 @@ def find_all(exc: BaseException | None, kind: type[BaseException]) -> list[BaseE
 
 
 def suite_error(
-    ctx: RunContext, item: pytest.Item, exc: BaseException | None, rep: pytest.TestReport
+    ctx: Run, item: pytest.Item, exc: BaseException | None, rep: pytest.TestReport
 ) -> TestResult:
     """Our own exception: one line for the user, the traceback for the reports."""
     secrets = ctx.secrets()
@@ -67,10 +67,10 @@ def suite_error(
 
 
 def classify(
-    ctx: RunContext, item: pytest.Item, call: pytest.CallInfo[Any], rep: pytest.TestReport
+    ctx: Run, item: pytest.Item, call: pytest.CallInfo[Any], rep: pytest.TestReport
 ) -> TestResult | None:
     declared = item.stash[DECLARED]
-    judged = ctx.ledger.judged()
+    judged = ctx.ledger.judged_now
     exc = call.excinfo.value if call.excinfo else None
     # NotTested stops the rest of the run; CannotJudge only this check.
     stops, unjudged = find_all(exc, NotTested), find_all(exc, CannotJudge)
@@ -86,6 +86,11 @@ def classify(
         rep.outcome = "skipped"
         rep.longrepr = (str(item.path), 0, f"Skipped: {reason}")
         return TestResult(item.nodeid, declared, Kind.OFF, reason=reason, rejected_input=True)
+    if missing := find_all(exc, InputMissing):
+        reason = str(missing[0])
+        rep.outcome = "skipped"
+        rep.longrepr = (str(item.path), 0, f"Skipped: {reason}")
+        return TestResult(item.nodeid, declared, Kind.OFF, reason=reason)
     failures = find_all(exc, ConformanceFailure)
     if (faults := find_all(exc, TransportFault)) and not failures:
         # One line, like a finding: the fault says what happened; no traceback of ours.

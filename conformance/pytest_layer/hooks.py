@@ -11,8 +11,7 @@ from contextlib import ExitStack
 
 import pluggy
 
-from conformance.run.outcomes import TestResult
-from conformance.run.settings import Settings
+from conformance.settings import Settings
 
 hookspec = pluggy.HookspecMarker("pytest")
 
@@ -35,9 +34,10 @@ def pytest_conformance_rule_ids(config: object) -> list[tuple[str, str]]:  # typ
 
 
 @hookspec
-def pytest_conformance_result(item: object, result: TestResult) -> None:
-    """A test's result, as recorded (a subtest's too): a tool may follow the run as it goes
-    (the mutation check stops a defect's run once every rule the defect breaks has failed)."""
+def pytest_conformance_subscribe(run: object) -> None:
+    """The run is made: a plugin may subscribe to its events (`run.events.subscribe`) to follow
+    it as it goes (the mutation check ends a defect's run once every rule it breaks has failed:
+    `run.request_stop`)."""
 
 
 @hookspec(firstresult=True)

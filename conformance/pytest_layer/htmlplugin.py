@@ -15,21 +15,21 @@ from typing import Any
 
 import pytest
 
-from conformance.pytest_layer.plugin import context
+from conformance.pytest_layer.start import run_of
 from conformance.reports.model import Report
-from conformance.run.settings import Settings
+from conformance.settings import Settings
 
 TITLE = "CareCycle conformance: {operation}"  # the operation from the document, never spelled here
 
 
 def _reports_dir(config: pytest.Config) -> Path:
     # Where the run's reports went: the same expression, the same REPORTS_DIR.
-    return (context(config).settings or Settings.reports_only()).reports_dir
+    return (run_of(config).settings or Settings.reports_only()).reports_dir
 
 
 def _this_run_report(config: pytest.Config) -> Report | None:
     """This run's built report; None for the selftests, which build none."""
-    return context(config).report
+    return run_of(config).report
 
 
 class HtmlHooks:

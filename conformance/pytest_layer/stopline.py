@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from conformance.pytest_layer.plugin import context
+from conformance.pytest_layer.start import run_of
 
 
 class StopLine:
@@ -24,7 +24,7 @@ class StopLine:
     ) -> Iterator[None]:
         result = yield
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
-        stop = context(self.config).setup_error
+        stop = run_of(self.config).setup_error
         if stop and isinstance(excinfo.value, pytest.exit.Exception) and reporter is not None:
             # pytest's reporter prints this memo at unconfigure; ours is printed instead.
             reporter._keyboardinterrupt_memo = None

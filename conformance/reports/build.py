@@ -15,11 +15,12 @@ from conformance.contract.document import target_operation
 from conformance.contract.rules import rules
 from conformance.reports import model as m
 from conformance.reports.historyview import history_label, history_lines
-from conformance.run.findings import Finding, Kind
+from conformance.findings import Finding, Kind
 from conformance.run.outcomes import TestResult
 from conformance.reports.faults import fault_lines, group_faults
-from conformance.run.settings import Settings, name_prefix
-from conformance.wire.ledger import Ledger
+from conformance.settings import name_prefix
+from conformance.run.cost import part_of
+from conformance.run.ledger import Ledger
 from conformance.wire.redact import excerpt, redact, visible
 
 # The tally column each outcome counts in.
@@ -116,18 +117,14 @@ def rule_rows(results: list[TestResult]) -> tuple[m.RuleRow, ...]:
     return tuple(sorted(built, key=lambda r: (_ORDER[r.verdict], r.rule)))
 
 
-def _part(test: str) -> str:
-    return test.split("::", 1)[0].rsplit("/", 1)[-1].removesuffix(".py")
-
-
-def by_part(ledger: Ledger) -> dict[str, m.Part]:
+def bypart_of(ledger: Ledger) -> dict[str, m.Part]:
     """Requests and campaigns per test module (the suite's parts), for the cost in run.json."""
     requests: dict[str, int] = {}
     campaigns: dict[str, int] = {}
     for test, count in ledger.by_test.items():
-        requests[_part(test)] = requests.get(_part(test), 0) + count
+        requests[part_of(test)] = requests.get(part_of(test), 0) + count
     for campaign in ledger.created:
-        campaigns[_part(campaign["test"])] = campaigns.get(_part(campaign["test"]), 0) + 1
+        campaigns[part_of(campaign["test"])] = campaigns.get(part_of(campaign["test"]), 0) + 1
     return {p: m.Part(requests.get(p, 0), campaigns.get(p, 0)) for p in {*requests, *campaigns}}
 
 
@@ -149,7 +146,7 @@ def build(results: list[TestResult], ledger: Ledger, run: m.RunInfo) -> m.Report
             transport_errors=tuple(m.TransportFault(**e) for e in ledger.transport_errors),
             transport_faults=group_faults(ledger.transport_errors),
             campaigns_created=len(ledger.created),
-            by_part=by_part(ledger),
+            by_part=bypart_of(ledger),
             maybe_created=tuple(m.MaybeCreated(**c) for c in ledger.maybe_created),
         ),
         tests=m.Tally(**tally),
@@ -195,7 +192,7 @@ def run_summary(report: m.Report) -> dict[str, Any]:
     }
 
 
-def terminal_summary(report: m.Report, settings: Settings) -> list[str]:
+def terminal_summary(report: m.Report, reports_dir: Path) -> list[str]:
     """One line per broken rule, then the suite's own errors, then what the run did, then where
     the reports are; from the report already built, so the terminal and the files say the same."""
     lines = []
@@ -209,7 +206,21 @@ def terminal_summary(report: m.Report, settings: Settings) -> list[str]:
         lines.append(f"     {r.text}")
         if first.reproduce:
             lines.append(f"     reproduce: {first.reproduce[:400]}")
+    if report.run.reproduce_note and report.broken:
+        lines.append(f"reproduce: {report.run.reproduce_note}")
+    for entry in report.run.baseline.stale:
+        lines.append(
+            f"baseline: entry {entry.id} ({entry.check} / {entry.signature}) no longer "
+            "reproduces: stale"
+        )
     for error in report.suite_errors:
+        if error.test.startswith("<end of run: "):
+            step = error.test.removeprefix("<end of run: ").removesuffix(">")
+            lines.append(
+                f"SUITE ERROR at the end of the run, {step}: {error.error} (a bug of the suite, "
+                f"not the target; traceback in {reports_dir / 'suite-error.txt'})"
+            )
+            continue
         test = error.test.split("::", 1)[-1]
         lines.append(
             f"SUITE ERROR in {test}: {error.error} (a bug of the suite, not the target; "
@@ -226,5 +237,5 @@ def terminal_summary(report: m.Report, settings: Settings) -> list[str]:
     )
     if report.run.not_covered:
         lines.append(f"stopped early: {report.run.not_covered}; the rest is reported as not tested")
-    lines.append(f"reports: {settings.reports_dir}/conformance.md (seed {settings.seed})")
+    lines.append(f"reports: {reports_dir}/conformance.md (seed {report.run.seed})")
     return lines

@@ -16,9 +16,10 @@ from pathlib import Path
 from conformance.reports import model as m
 from conformance.reports.build import build, created_list, run_summary
 from conformance.run import outcomes
-from conformance.run.outcomes import TestResult
-from conformance.run.settings import name_prefix
-from conformance.wire.ledger import Ledger
+from conformance.run.events import Event, Events, RunEnding, RunFinished, RunReported
+from conformance.run.ledger import Ledger
+from conformance.run.run import Run
+from conformance.settings import name_prefix
 from conformance.wire.redact import redact
 
 ERROR_FILE = "suite-error.txt"
@@ -83,44 +84,75 @@ def _rendered(report: m.Report, ledger: Ledger, errors: list[EndError]) -> dict[
     return out
 
 
-def write_reports(
-    directory: Path,
-    results: list[TestResult],
-    ledger: Ledger,
-    run: m.RunInfo,
-    secrets: list[str],
+class ReportFiles:
+    """A subscriber of the run's end: every report file from the report it carries. A file
+    that cannot be written is an `EndError`, and the files that were written are written again
+    to say so (with the exit status it sets)."""
+
+    def __init__(
+        self, directory: Path, ledger: Ledger, secrets: list[str], errors: list[EndError]
+    ) -> None:
+        self.directory, self.ledger, self.secrets, self.errors = directory, ledger, secrets, errors
+        self.report: m.Report | None = None
+
+    def __call__(self, event: Event) -> None:
+        if not isinstance(event, RunFinished) or event.report is None:
+            return
+        report = event.report
+        texts = _rendered(report, self.ledger, self.errors)
+        with end_step("creating the reports directory", self.errors):
+            self.directory.mkdir(parents=True, exist_ok=True)
+        seen = len(self.errors)
+        written = _write(self.directory, texts, self.secrets, self.errors)
+        if len(self.errors) > seen:
+            # The files written say what failed beside them (and the exit status it sets).
+            report = with_errors(report, self.errors[seen:])
+            texts = _rendered(report, self.ledger, [])
+            _write(self.directory, texts, self.secrets, [], only=written)
+        self.report = report
+
+
+def deliver(events: Events, event: Event, errors: list[EndError]) -> None:
+    """An end-of-run event to every subscriber, each on its own: one that raises is an
+    `EndError`, and the others still get the event."""
+    for subscriber in list(events.subscribers):
+        name = getattr(subscriber, "__name__", type(subscriber).__name__)
+        with end_step(f"{name} at the end of the run", errors):
+            subscriber(event)
+
+
+def finish(
+    run: Run,
+    info: m.RunInfo,
+    files: ReportFiles,
     attach: Callable[[m.Report], m.Report] | None = None,
-    errors: list[EndError] | None = None,
-) -> tuple[m.Report | None, list[EndError]]:
-    """Every report file, and the report the terminal and report.html show (None when even
-    building it failed); `errors` holds the earlier end steps' failures (the HAR's) and gets
-    this one's. Each file is rendered once to find what fails, so that the files written
-    carry the exit status those failures set; `attach` records the run in the history."""
-    errors = errors if errors is not None else []
+) -> m.Report | None:
+    """The end of a run: the exchanges no test took to the HAR, the report built (each file
+    rendered once first, so that what fails to render is known before anything is written),
+    its history attached, then the report to every subscriber (JUnit, the report files, the
+    terminal). The report kept is the one the files say."""
+    errors = run.end_errors
+    deliver(run.events, RunEnding(tuple(run.ledger.take())), errors)
     report: m.Report | None = None
     with end_step("building the report", errors):
-        report = build(results, ledger, run)
+        report = build(run.results, run.ledger, info)
     if report is not None:
-        _rendered(report, ledger, errors)  # a dry run: what fails is known before writing
+        _rendered(report, run.ledger, errors)  # a dry run: what fails is known before writing
         report = with_errors(report, errors)
         if attach is not None:
             report = attach(report)
-        seen = len(errors)
-        texts = _rendered(report, ledger, errors)
-        if len(errors) > seen:
-            report = with_errors(report, errors[seen:])
-            texts = _rendered(report, ledger, [])
-        with end_step("creating the reports directory", errors):
-            directory.mkdir(parents=True, exist_ok=True)
-        seen = len(errors)
-        written = _write(directory, texts, secrets, errors)
-        if len(errors) > seen:
-            # The files written say what failed beside them (and the exit status it sets).
-            report = with_errors(report, errors[seen:])
-            _write(directory, _rendered(report, ledger, []), secrets, [], only=written)
+    deliver(run.events, RunFinished(report), errors)
+    final = files.report or report
     if errors:
-        keep_errors(directory, errors, secrets)
-    return report, errors
+        final = final and with_errors(final, [e for e in errors if not _shown_in(final, e)])
+        keep_errors(files.directory, errors, files.secrets)
+    if final is not None:
+        deliver(run.events, RunReported(final), errors)
+    return final
+
+
+def _shown_in(report: m.Report, error: EndError) -> bool:
+    return any(e.test == f"<end of run: {error.step}>" for e in report.suite_errors)
 
 
 def _write(

@@ -1,6 +1,8 @@
 """exchanges.har: every exchange of the run, in order, as HAR 1.2 (browser developer tools and
-HAR viewers open it), each entry naming the test that sent it (`_test`) and the rules judged on
-it (`_rules`), those found broken on it among them (`_broken`). Entries are streamed to disk as each test ends, so a nightly of a thousand
+HAR viewers open it), each entry naming the test that sent it (`_test`), the role of the key it
+sent (`_key_role`: the variable that holds it, `unknown` for a made-up key, absent for none),
+the rules judged on it (`_rules`) and those found broken on it (`_broken`). A subscriber of the
+run's events: entries are streamed to disk as each test ends, so a nightly of a thousand
 requests holds no more than one test's exchanges; every form of every key is masked, in the
 URL, the headers and the bodies, and a body is kept to `BODY_LIMIT` bytes."""
 
@@ -15,8 +17,11 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import parse_qsl, urlsplit
 
+from conformance.checks.context import UNKNOWN_KEY
+from conformance.run.events import Event, RunEnding, TestFinished
 from conformance.wire.exchange import Exchange
 from conformance.wire.redact import redact, redact_headers
+from conformance.wire.semantics import header
 
 HAR_FILE = "exchanges.har"
 # A body is cut here (after masking, so no key is ever half-cut and left readable).
@@ -55,7 +60,9 @@ def _status_text(status: int) -> str:
         return ""
 
 
-def entry(exchange: Exchange, sent_at: float, secrets: list[str]) -> dict[str, Any]:
+def entry(
+    exchange: Exchange, rules: frozenset[str], broken: frozenset[str], secrets: list[str]
+) -> dict[str, Any]:
     """One HAR 1.2 entry for an exchange (keys not yet masked in the URL: see `HarWriter`)."""
     millis = round(exchange.elapsed * 1000, 3)
     request_type = next(
@@ -78,8 +85,9 @@ def entry(exchange: Exchange, sent_at: float, secrets: list[str]) -> dict[str, A
         body = _body(exchange.request_body, secrets)
         body.pop("encoding", None)  # postData has no encoding field: the text is what was sent
         request["postData"] = {"mimeType": request_type, **body}
-    return {
-        "startedDateTime": _iso(sent_at),
+    role = exchange.key_var or (UNKNOWN_KEY if header(exchange.request_headers, "x-api-key") else None)
+    out = {
+        "startedDateTime": _iso(exchange.sent_at or time.time()),
         "time": millis,
         "request": request,
         "response": {
@@ -100,14 +108,18 @@ def entry(exchange: Exchange, sent_at: float, secrets: list[str]) -> dict[str, A
         "cache": {},
         "timings": {"send": 0, "wait": millis, "receive": 0},
         "_test": exchange.test,
-        "_rules": sorted(exchange.judged | exchange.broken),
-        "_broken": sorted(exchange.broken),
+        "_rules": sorted(rules | broken),
+        "_broken": sorted(broken),
     }
+    if role is not None:
+        out["_key_role"] = role
+    return out
 
 
 class HarWriter:
-    """exchanges.har, written as the run goes: the log's head at once, an entry per exchange,
-    the tail at `close`. Each entry is serialised, then masked as a whole."""
+    """exchanges.har, written as the run goes: the log's head at once, the entries of each test
+    when it ends, the rest and the tail when the run ends. Each entry is serialised, then masked
+    as a whole."""
 
     def __init__(
         self, directory: Path, secrets: Callable[[], list[str]], creator: tuple[str, str]
@@ -120,11 +132,24 @@ class HarWriter:
         head = {"version": "1.2", "creator": {"name": creator[0], "version": creator[1]}}
         self._file.write('{"log": ' + json.dumps(head)[:-1] + ', "pages": [], "entries": [\n')
 
-    def add(self, exchange: Exchange, sent_at: float) -> None:
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, TestFinished):
+            broken: dict[int, set[str]] = {}
+            for finding in event.result.findings:
+                if finding.exchange is not None:
+                    broken.setdefault(id(finding.exchange), set()).add(finding.rule)
+            for exchange, rules in event.exchanges:
+                self.add(exchange, rules, frozenset(broken.get(id(exchange), ())))
+        elif isinstance(event, RunEnding):
+            for exchange, rules in event.exchanges:
+                self.add(exchange, rules, frozenset())
+            self.close()
+
+    def add(self, exchange: Exchange, rules: frozenset[str], broken: frozenset[str]) -> None:
         if self._file is None:
             return
         secrets = self._secrets()
-        line = json.dumps(entry(exchange, sent_at, secrets), ensure_ascii=False)
+        line = json.dumps(entry(exchange, rules, broken, secrets), ensure_ascii=False)
         self._file.write((",\n" if self.entries else "") + redact(line, secrets))
         self.entries += 1
 

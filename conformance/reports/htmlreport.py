@@ -18,7 +18,7 @@ from conformance.reports.historyview import history_label, job_summary_opening, 
 from conformance.reports.model import VERDICTS, Report, RuleRow
 from conformance.reports.mdsafe import code
 from conformance.wire.redact import redact, visible
-from conformance.run.settings import KEY_VARIABLES
+from conformance.settings import KEY_VARIABLES
 from conformance.wire.redact import redact
 
 _CSS = """

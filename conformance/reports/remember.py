@@ -14,7 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from conformance.reports import history
 from conformance.reports.model import Report
-from conformance.run.settings import DOCUMENT, ROOT, Settings
+from conformance.settings import DOCUMENT, ROOT, Settings
 from conformance.wire.redact import redact
 
 

@@ -1,10 +1,14 @@
-"""The terminal, as the last step before bytes leave the process: every write is redacted."""
+"""The terminal: a subscriber of the run's events, and the last step before bytes leave the process
+(every write is redacted)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any, TextIO
 
+from conformance.reports.model import Report
+from conformance.run.events import Event, Progress, RunReported, RunStarted
 from conformance.wire.redact import redact
 
 
@@ -22,3 +26,32 @@ class RedactingFile:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
+
+
+PROGRESS_EVERY = 10.0
+
+
+class Terminal:
+    """The run on the terminal, from its events: the start block, a progress line at least
+    every 10 s of a long test or wait, and at the end the findings and the verdict. `write`
+    puts one line out (the pytest layer's, past its capture)."""
+
+    def __init__(self, write: Callable[[str], None], summary: Callable[[Report], list[str]]):
+        self.write = write
+        self.summary = summary
+        self.last = time.monotonic()
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, RunStarted):
+            for line in event.lines:
+                self.write(line)
+        elif isinstance(event, Progress):
+            now = time.monotonic()
+            if now - self.last >= PROGRESS_EVERY:
+                self.last = now
+                test = event.test.split("::", 1)[-1]
+                self.write(f"  ... {event.sent} requests, {event.elapsed:.0f} s elapsed, in {test}")
+        elif isinstance(event, RunReported) and not event.report.run.setup_error:
+            # A setup stop is its one line (`stopped: ...`), not a summary of nothing.
+            for line in self.summary(event.report):
+                self.write(line)

@@ -18,7 +18,7 @@ from typing import Any
 from schemathesis.baseline import Baseline, BaselineEntry
 
 from conformance.contract.document import target_operation
-from conformance.run.findings import Finding
+from conformance.findings import Finding
 
 
 @cache

@@ -1,14 +1,44 @@
-"""Optional inputs the target rejected at the vetting (FORBIDDEN_API_KEY answered 401,
-OTHER_API_KEY refused, TEMPLATE_ID not found). Such an input does not stop the run: the checks
-that need it are reported as not runnable (an "off" outcome with the reason, naming the variable
-and both readings: a wrong variable, or a target that breaks the rule), the rest goes on, and
-the run exits 1 if anything else broke, else 8 (a setup problem to fix)."""
+"""The optional inputs, in one place: what each turns on, whether it was given, and whether the
+target rejected it at the vetting. A check asks for its inputs with `Inputs.require`; one not
+given makes the check "off" (naming the variable that turns it on), one the target rejected
+makes it not runnable (naming the variable and both readings: a wrong variable, or a target that
+breaks the rule). The rest of the run goes on either way."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from conformance.settings import Settings
+
+
+class InputMissing(Exception):
+    """A check needs an optional input that was not given: it is off; the message says which."""
 
 
 class NotRunnable(Exception):
     """A check needs an optional input the target rejected; the message says why."""
+
+
+@dataclass(frozen=True)
+class Input:
+    variable: str
+    turns_on: str  # the checks it turns on, as the start block names them
+    what: str  # what the variable must hold
+
+
+OPTIONAL: Mapping[str, Input] = MappingProxyType(
+    {
+        i.variable: i
+        for i in (
+            Input("FORBIDDEN_API_KEY", "403 check", "a known key without create permission"),
+            Input("OTHER_API_KEY", "client/tenant/per-key checks", "a key of another client"),
+            Input("TEMPLATE_ID", "template checks", "a template of API_KEY's client"),
+            Input("RATE_LIMIT", "rate-limit check", "requests per minute the target enforces"),
+        )
+    }
+)
 
 
 def forbidden_401() -> str:
@@ -32,3 +62,46 @@ def template_404() -> str:
         "(it must name a template of API_KEY's client), or the target does not find a template "
         "that exists"
     )
+
+
+@dataclass
+class Inputs:
+    settings: Settings
+    # Inputs the target rejected at the vetting, and why.
+    rejected: dict[str, str] = field(default_factory=dict)
+
+    def given(self, variable: str) -> bool:
+        s = self.settings
+        value = {
+            "FORBIDDEN_API_KEY": s.forbidden_api_key,
+            "OTHER_API_KEY": s.other_api_key,
+            "TEMPLATE_ID": s.template_id,
+            "RATE_LIMIT": s.rate_limit or s.sibling_rate_limit,
+        }.get(variable, True)
+        return bool(value)
+
+    def require(self, *variables: str) -> None:
+        """Raise InputMissing (off) or NotRunnable for the first input a check cannot use."""
+        for variable in variables:
+            if variable in OPTIONAL and not self.given(variable):
+                spec = OPTIONAL[variable]
+                raise InputMissing(f"{spec.turns_on} needs {variable} ({spec.what})")
+            if variable in self.rejected:
+                raise NotRunnable(self.rejected[variable])
+
+    def usable(self, variable: str) -> bool:
+        return self.given(variable) and variable not in self.rejected
+
+    def lines(self) -> list[str]:
+        """Which optional checks are on, and for the others the variable that would turn them
+        on; those whose input the target rejected at the vetting are not runnable."""
+        return [
+            f"{i.turns_on} not runnable ({i.variable} rejected by the target)"
+            if i.variable in self.rejected
+            else f"{i.turns_on} {'on' if self.given(i.variable) else f'off ({i.variable} not set)'}"
+            for i in OPTIONAL.values()
+        ]
+
+    def off(self) -> list[str]:
+        """The variables not given, whose checks are off."""
+        return [v for v in OPTIONAL if not self.given(v)]

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from conformance.run.findings import Finding, Kind
+from conformance.findings import Finding, Kind
 
 CONFORMING = 0
 FINDINGS = 1
@@ -34,6 +34,8 @@ EXIT_MEANING: Mapping[int, str] = MappingProxyType(
 
 @dataclass
 class TestResult:
+    __test__ = False  # not a pytest test class
+
     nodeid: str
     declared: tuple[str, ...]
     kind: Kind

@@ -4,19 +4,16 @@ that is not JSON, a success where the probe must be refused, a rejected key, a w
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from conformance.checks.semantic import RunMemory
 from conformance.contract.document import target_operation
+from conformance.findings import CampaignBudgetSpent, NotTested, TransportFault
 from conformance.run import inputs
-from conformance.run.findings import CampaignBudgetSpent, NotTested, TransportFault
-from conformance.run.settings import Settings
-from conformance.wire.api import Api
+from conformance.run.api import Api
 from conformance.wire.exchange import Exchange
 from conformance.wire.redact import visible
 from conformance.wire.semantics import is_json_media
-from conformance.wire.session import GuardedSession, Ledger
+from conformance.wire.session import BudgetExhausted
 
 
 class PreflightError(Exception):
@@ -24,18 +21,7 @@ class PreflightError(Exception):
 
 
 class PreflightThrottled(PreflightError):
-    """The target answers only 429: nothing can be tested now."""
-
-
-def connect(
-    settings: Settings,
-    ledger: Ledger,
-    memory: RunMemory | None = None,
-    progress: Callable[[], None] | None = None,
-) -> Api:
-    assert settings.base_url is not None
-    session = GuardedSession(settings, ledger, progress)
-    return Api(session, settings, settings.base_url, memory or RunMemory())
+    """Nothing can be tested now: the target answers only 429, or the budget allows nothing."""
 
 
 def preflight(api: Api) -> None:
@@ -46,6 +32,8 @@ def preflight(api: Api) -> None:
         if exc.kind.startswith("tls"):
             raise PreflightError(str(exc)) from None
         raise PreflightError(f"target unreachable ({exc.kind}): {exc}") from None
+    except BudgetExhausted as exc:
+        raise PreflightThrottled(f"nothing tested: {exc}") from None
     except NotTested as exc:
         raise PreflightThrottled(f"target only throttles: {exc}") from None
     # The target's text in a stop line shows its control characters escaped.
@@ -58,7 +46,7 @@ def preflight(api: Api) -> None:
             "set BASE_URL to the API's own origin"
         )
     if status in (401, 403):
-        raise PreflightError(f"API_KEY rejected: {said}; check API_KEY for {api.base_url}")
+        raise PreflightError(f"API_KEY rejected: {said}; check API_KEY for {api.settings.base_url}")
     if status in (404, 405):
         raise PreflightError(
             f"wrong path: {said}; BASE_URL must be the API root "
@@ -77,24 +65,6 @@ def _looks_like_a_campaign(exchange: Exchange) -> bool:
     return target_operation().created(exchange.status, body) is not None
 
 
-def optional_checks(settings: Settings, rejected: dict[str, str] | None = None) -> list[str]:
-    """Which optional checks are on, and for the others the variable that would turn them on;
-    those whose input the target rejected at the vetting are not runnable."""
-    rejected = rejected or {}
-    inputs = (
-        ("403 check", settings.forbidden_api_key, "FORBIDDEN_API_KEY"),
-        ("client/tenant/per-key checks", settings.other_api_key, "OTHER_API_KEY"),
-        ("template checks", settings.template_id, "TEMPLATE_ID"),
-        ("rate-limit check", settings.rate_limit or settings.sibling_rate_limit, "RATE_LIMIT"),
-    )
-    return [
-        f"{name} not runnable ({var} rejected by the target)"
-        if var in rejected
-        else f"{name} {'on' if value else f'off ({var} not set)'}"
-        for name, value, var in inputs
-    ]
-
-
 TemplateProbe = tuple[dict[str, Any], Exchange]
 
 
@@ -109,27 +79,27 @@ def vet_optional(api: Api) -> TemplateProbe | None:
 
 
 def _vet(api: Api) -> TemplateProbe | None:
-    """A rejected input is not a stop: `api.rejected` names it, and the checks that need it are
+    """A rejected input is not a stop: the run's inputs name it, and the checks that need it are
     reported as not runnable (conformance.run.inputs)."""
-    settings = api.settings
+    settings, rejected = api.settings, api.run.inputs.rejected
     if settings.other_api_key and settings.other_api_key == settings.api_key:
         raise PreflightError("OTHER_API_KEY equals API_KEY: it must be a key of another client")
     if settings.forbidden_api_key:
         status = api.post({}, key="FORBIDDEN_API_KEY").status
         if status == 401:
-            api.rejected["FORBIDDEN_API_KEY"] = inputs.forbidden_401()
+            rejected["FORBIDDEN_API_KEY"] = inputs.forbidden_401()
     if settings.other_api_key:
         status = api.post({}, key="OTHER_API_KEY").status
         if status in (401, 403):
-            api.rejected["OTHER_API_KEY"] = inputs.other_rejected(status)
+            rejected["OTHER_API_KEY"] = inputs.other_rejected(status)
     if settings.template_id:
         body = {"name": settings.name_prefix + "template", "templateId": settings.template_id}
         try:
-            exchange = api.post(body, creates=True)
+            exchange = api.post(body, creates=True)  # the vetting's own: the run declares it
         except CampaignBudgetSpent:  # MAX_CAMPAIGNS=0: the template checks cannot create either
             return None
         if exchange.status == 404:
-            api.rejected["TEMPLATE_ID"] = inputs.template_404()
+            rejected["TEMPLATE_ID"] = inputs.template_404()
         else:
             return body, exchange
     return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -58,8 +58,10 @@ def parse_json(raw: bytes) -> tuple[Any, str]:
         return None, "body is not JSON"
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class Exchange:
+    """Compared by identity: two exchanges are two requests, however alike."""
+
     method: str
     url: str
     request_headers: dict[str, str]
@@ -70,16 +72,13 @@ class Exchange:
     elapsed: float
     # The variable whose key was sent (API_KEY...), None for no key or a made-up one.
     key_var: str | None = "API_KEY"
-    # The test that sent it, and the rules judged on it (a passing test counts as a passed case
-    # of each): data of the exchange, not of a module.
+    # The test that sent it (whose cost it counts in), and when (the client's clock, epoch s).
     test: str = ""
-    judged: set[str] = field(default_factory=set)
-    # The rules found broken on it (by its test's findings): for exchanges.har.
-    broken: set[str] = field(default_factory=set)
+    sent_at: float = 0.0
 
     @classmethod
     def from_response(
-        cls, response: requests.Response, key_var: str | None, test: str = ""
+        cls, response: requests.Response, key_var: str | None, test: str = "", sent_at: float = 0.0
     ) -> Exchange:
         req = response.request
         body = req.body.encode() if isinstance(req.body, str) else req.body
@@ -94,11 +93,8 @@ class Exchange:
             elapsed=response.elapsed.total_seconds(),
             key_var=key_var,
             test=test,
+            sent_at=sent_at,
         )
-
-    def judge(self, *rule_ids: str) -> None:
-        """Record that these rules were judged on this exchange."""
-        self.judged.update(rule_ids)
 
     def header(self, name: str) -> str | None:
         return header(self.response_headers, name)
@@ -113,7 +109,7 @@ class Exchange:
         return self._parsed[1]
 
     @cached_property
-    def _parsed(self) -> tuple[Any, str]:
+    def _parsed(self) -> tuple[Any, str]:  # a frozen dataclass without slots keeps its cache
         # Parsed once: a verdict reads the body for the status, the schema, the code and the echo.
         return parse_json(self.response_body)
 

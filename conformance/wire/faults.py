@@ -134,11 +134,6 @@ def classify(exc: BaseException | None, url: str = "") -> tuple[str, str]:
     return "other", f"{name} talking to the target{at}"
 
 
-def certain_never_sent(kind: str) -> bool:
-    """The request cannot have reached the target: nothing was sent."""
-    return kind in ("tls-certificate", "dns", "refused", "connect-timeout")
-
-
 def ambiguous_framing(headers: urllib3.HTTPHeaderDict) -> str:
     """Why a response's framing cannot be trusted, or "". RFC 9112 §6.3: both Transfer-Encoding
     and Content-Length "ought to be handled as an error" (item 3: it may be request smuggling

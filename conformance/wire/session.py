@@ -3,7 +3,9 @@ configured origin, never a redirect; paced, counted and within the budget; a tot
 request and a bounded read; retries only when the request never reached the target.
 
 Schemathesis cases are sent through the same session (`case.call(session=...)`), so every
-request of the run is paced, counted and capped the same way.
+request of the run is paced, counted and capped the same way. The session only transports: it
+publishes what happened (an answer, a fault, a wait, a 429 waited out) and the run's ledger,
+HAR and terminal subscribe; it sends nothing of its own accord.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import time
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,19 +27,26 @@ import requests
 import urllib3
 
 from conformance.contract.document import target_operation
-from conformance.run.findings import NotTested, TransportFault
-from conformance.run.settings import Settings
+from conformance.findings import NotTested, TransportFault
+from conformance.settings import Settings
 from conformance.wire.adapter import TrackingAdapter, never_reached
 from conformance.wire.exchange import Exchange
 from conformance.wire.faults import ambiguous_framing, classify
-from conformance.wire.ledger import Ledger
 from conformance.wire.pacer import KeyPacer
+from conformance.wire.signals import (
+    ExchangeAnswered,
+    FaultRecorded,
+    Progress,
+    Publish,
+    Throttled,
+    Waited,
+)
 
 MAX_RETRY_AFTER = 65.0  # a 60-per-minute window never needs longer
 THROTTLE_RETRIES = 3
 WAIT_SLICE = 5.0
 
-__all__ = ["BudgetExhausted", "Exchange", "GuardedSession", "Ledger", "TransportFault"]
+__all__ = ["BudgetExhausted", "Exchange", "GuardedSession", "RequestBudget", "TransportFault"]
 
 # Every exception of the HTTP stack is a transport fault, never a conformance failure.
 HTTP_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError, http.client.HTTPException)
@@ -44,6 +54,27 @@ HTTP_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError, http.cli
 
 class BudgetExhausted(NotTested):
     """MAX_REQUESTS or MAX_TIME reached: the rest of the run is not tested, not failed."""
+
+
+@dataclass
+class RequestBudget:
+    """The requests that reached the target and the run's clock, against MAX_REQUESTS and
+    MAX_TIME (0 for MAX_REQUESTS means none may be sent; None, no limit). One per run, shared
+    by its sessions (the main target's and a rate-limited sibling's)."""
+
+    max_requests: int | None
+    max_time: float
+    started: float = field(default_factory=time.monotonic)
+    sent: int = 0
+
+    def remaining(self) -> float:
+        return self.max_time - (time.monotonic() - self.started)
+
+    def check(self) -> None:
+        if self.max_requests is not None and self.sent >= self.max_requests:
+            raise BudgetExhausted(f"request budget MAX_REQUESTS={self.max_requests} reached")
+        if self.remaining() <= 0:
+            raise BudgetExhausted(f"time budget MAX_TIME={self.max_time:g}s reached")
 
 
 class NoCookies(http.cookiejar.DefaultCookiePolicy):
@@ -67,13 +98,16 @@ class GuardedSession(requests.Session):
     def __init__(
         self,
         settings: Settings,
-        ledger: Ledger,
-        progress: Callable[[], None] | None = None,
+        budget: RequestBudget,
+        publish: Publish,
+        test: Callable[[], str],
     ) -> None:
+        """`publish` is told what happens; `test` names the test each request counts against."""
         super().__init__()
         self.settings = settings
-        self.ledger = ledger
-        self.started = ledger.started
+        self.budget = budget
+        self.publish = publish
+        self.test = test
         self._last_sent = 0.0
         self._raw_429 = False
         # Each answered request's Exchange, by the request sent (Schemathesis hands back its own
@@ -81,8 +115,6 @@ class GuardedSession(requests.Session):
         self._exchanges: weakref.WeakKeyDictionary[requests.PreparedRequest, Exchange] = (
             weakref.WeakKeyDictionary()
         )
-        # Progress: called after each request and every few seconds of any wait.
-        self.on_progress = progress
         op = target_operation()
         self._method = op.method.upper()
         self._allowed = urlsplit((settings.base_url or "") + op.path)
@@ -102,9 +134,6 @@ class GuardedSession(requests.Session):
             if self._interval and settings.rate_limit
             else None
         )
-        # Called once, when the main key's first window is full and no 429 came for it: the
-        # rate-limit check's proof (checks/ratewindow.py). Dropped at the first 429.
-        self.on_window_full: Callable[[], None] | None = None
 
     @contextmanager
     def rate_limit_probe(self) -> Iterator[None]:
@@ -123,8 +152,9 @@ class GuardedSession(requests.Session):
         return self._exchanges[request]
 
     def _progress(self) -> None:
-        if self.on_progress is not None:
-            self.on_progress()
+        self.publish(
+            Progress(self.budget.sent, time.monotonic() - self.budget.started, self.test())
+        )
 
     def _wait(self, seconds: float) -> None:
         """Sleep in slices, saying so: a paced run, a window of silence or a 429 being waited
@@ -135,7 +165,11 @@ class GuardedSession(requests.Session):
             self._progress()
 
     def remaining(self) -> float:
-        return self.settings.max_time - (time.monotonic() - self.started)
+        return self.budget.remaining()
+
+    def key_wait(self, key: str | None) -> float:
+        """Seconds until a request with `key` may be sent under the pace (0: unpaced)."""
+        return self.pacer.wait(key, time.monotonic()) if self.pacer is not None else 0.0
 
     def _guard(self, request: requests.PreparedRequest) -> None:
         url = urlsplit(request.url or "")
@@ -149,23 +183,13 @@ class GuardedSession(requests.Session):
                 f"refused to send {request.method} {url.path}: only {self._method} "
                 f"{allowed.path} on the configured origin"
             )
-        limit = self.settings.max_requests
-        if limit is not None and self.ledger.sent >= limit:
-            raise BudgetExhausted(f"request budget MAX_REQUESTS={limit} reached")
-        if self.remaining() <= 0:
-            raise BudgetExhausted(f"time budget MAX_TIME={self.settings.max_time:g}s reached")
+        self.budget.check()
 
     def _pace(self, request: requests.PreparedRequest) -> None:
-        key = request.headers.get("x-api-key")
         if self.pacer is None or not self._interval:
             wait = self._last_sent + self._interval - time.monotonic()
         else:
-            wait = self.pacer.wait(key, time.monotonic())
-            if wait > 0 and key == self.settings.api_key and self.on_window_full is not None:
-                proof, self.on_window_full = self.on_window_full, None
-                proof()
-                self._guard(request)  # the proof spent requests and time of its own
-                wait = self.pacer.wait(key, time.monotonic())
+            wait = self.pacer.wait(request.headers.get("x-api-key"), time.monotonic())
         if wait > 0:
             self._wait_within_budget(wait, "for the pace")
         self._last_sent = time.monotonic()
@@ -181,7 +205,7 @@ class GuardedSession(requests.Session):
         (not tested), never a request sent after the wall."""
         if wait >= self.remaining():
             raise BudgetExhausted(f"waiting {wait:.0f}s {why} would pass MAX_TIME")
-        self.ledger.pace_wait += wait
+        self.publish(Waited(wait, "pace"))
         self._wait(wait)
 
     def idle_for(self, seconds: float) -> None:
@@ -207,16 +231,16 @@ class GuardedSession(requests.Session):
             response = self._send_with_retries(request, **kwargs)
             if response.status_code != 429 or self._raw_429:
                 return response
-            self.on_window_full = None  # throttled early: no proof from this window
-            self.ledger.throttled += 1
             wait = _retry_after(response)
+            key_var = self.settings.key_variable(request.headers.get("x-api-key"))
+            self.publish(Throttled(self.test(), key_var, wait))
             if throttle_try == THROTTLE_RETRIES:
                 raise NotTested(f"target kept throttling: {THROTTLE_RETRIES + 1} 429s in a row")
             if wait >= self.remaining():
                 raise NotTested(
-                    f"target throttled; waiting {wait:g}s would pass MAX_TIME={self.settings.max_time:g}s"
+                    f"target throttled; waiting {wait:g}s would pass MAX_TIME={self.budget.max_time:g}s"
                 )
-            self.ledger.throttle_wait += wait
+            self.publish(Waited(wait, "429"))
             self._wait(wait)
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -233,9 +257,10 @@ class GuardedSession(requests.Session):
                 self._paced(request)
                 reached = not never_reached(fault.__cause__)
                 if reached:
-                    self.ledger.sent += 1
-                    self.ledger.uncertain()
-                self.ledger.fault(request.url or "", str(fault), fault.kind)
+                    self.budget.sent += 1
+                self.publish(
+                    FaultRecorded(self.test(), request.url or "", str(fault), fault.kind, reached)
+                )
                 # A request that may have reached the target (a time-out, a reset after sending)
                 # is never retried: a POST may have created a campaign.
                 if reached:
@@ -250,14 +275,16 @@ class GuardedSession(requests.Session):
                 time.sleep(min(2.0**attempt * 0.5, 5.0, max(self.remaining(), 0)))
                 continue
             self._paced(request)
+            self.budget.sent += 1
             # One Exchange per response: the ledger, the checks and the reports share its parse.
             exchange = Exchange.from_response(
                 response,
                 self.settings.key_variable(request.headers.get("x-api-key")),
-                self.ledger.current_test,
+                self.test(),
+                time.time() - response.elapsed.total_seconds(),
             )
             self._exchanges[request] = exchange
-            self.ledger.record(exchange)
+            self.publish(ExchangeAnswered(exchange))
             self._progress()
             return response
         raise AssertionError("unreachable")  # pragma: no cover
@@ -290,7 +317,7 @@ class GuardedSession(requests.Session):
             if fired.is_set():
                 if deadline < timeout:
                     raise BudgetExhausted(
-                        f"time budget MAX_TIME={self.settings.max_time:g}s reached during a request"
+                        f"time budget MAX_TIME={self.budget.max_time:g}s reached during a request"
                     ) from exc
                 raise TransportFault(
                     f"no complete answer within REQUEST_TIMEOUT={timeout:g}s ({request.url})",

@@ -6,24 +6,35 @@ from dataclasses import replace
 
 import pytest
 
-from conformance.checks.repeat import judge_repeatedly
-from conformance.checks.verdict import expect_campaign, expect_error_path, expect_status
+from conformance.checks.repeat import judge_repeatedly, planned_runs
+from conformance.checks.verdict import expect_campaign, expect_status
 from conformance.contract.document import target_operation
 from conformance.contract.matrix import MatrixCase, build_matrix
-from conformance.pytest_layer.plugin import context
-from conformance.run.findings import ConformanceFailure
-from conformance.run.settings import collected_depth, name_prefix
-from conformance.wire.api import Api
+from conformance.findings import ConformanceFailure
+from conformance.pytest_layer.plugin import run_of
+from conformance.run.api import Api
+from conformance.settings import collected_depth, name_prefix
 from conformance.wire.exchange import Exchange
 
 pytestmark = pytest.mark.boundary
 
 
+def _creates(case: MatrixCase) -> bool:
+    return case.expect == target_operation().success
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """The matrix, named with this run's prefix (the run context's id), built at collection."""
-    prefix = name_prefix(context(metafunc.config).run_id)
-    cases = build_matrix(prefix, deep=collected_depth() == "nightly")
-    params = [pytest.param(c, id=c.id, marks=pytest.mark.rule(c.rule)) for c in cases]
+    """The matrix, named with this run's prefix (the run's id), built at collection; each case
+    declares its cost: one request (a campaign when it creates one), times the nightly's runs."""
+    prefix = name_prefix(run_of(metafunc.config).run_id)
+    depth = collected_depth()
+    cases = build_matrix(prefix, deep=depth == "nightly")
+    params = []
+    for case in cases:
+        # The node's own name, as the test passes it to judge_repeatedly.
+        runs = planned_runs(f"{metafunc.function.__name__}[{case.id}]", depth, _creates(case))
+        cost = pytest.mark.cost(requests=runs, campaigns=runs if _creates(case) else 0)
+        params.append(pytest.param(case, id=case.id, marks=[pytest.mark.rule(case.rule), cost]))
     metafunc.parametrize("case", params)
 
 
@@ -43,11 +54,10 @@ def _named_fields(case: MatrixCase, failure: ConformanceFailure) -> list[str]:
 
 
 def _attempt(case: MatrixCase, api: Api) -> Exchange:
-    creates = case.expect == target_operation().success
-    exchange = api.post(case.body, creates=creates)
-    if creates:
+    exchange = api.post(case.body, creates=_creates(case))
+    if _creates(case):
         try:
-            expect_campaign(exchange, case.body, api.memory, "API_KEY", rule=case.rule)
+            expect_campaign(api, exchange, rule=case.rule)
         except ConformanceFailure as failure:
             shapes = "; ".join(_named_fields(case, failure))
             raise ConformanceFailure(
@@ -57,14 +67,20 @@ def _attempt(case: MatrixCase, api: Api) -> Exchange:
                 ]
             ) from None
     else:
-        expect_status(exchange, case.expect, case.rule, hint="; ".join(case.notes))
-        if case.broken:
-            expect_error_path(exchange, case.broken, case.rule)
+        expect_status(
+            api, exchange, case.expect, case.rule, hint="; ".join(case.notes), broken=case.broken
+        )
     return exchange
 
 
 def test_edge(case: MatrixCase, api: Api, request: pytest.FixtureRequest) -> None:
-    creates = case.expect == target_operation().success
+    creates = _creates(case)
     judge_repeatedly(
-        lambda: _attempt(case, api), request.node.name, api.settings.depth, api.reruns, creates
+        lambda: _attempt(case, api),
+        request.node.name,
+        api.settings.depth,
+        api.run.allowance,
+        request.node.nodeid,
+        (1, 1 if creates else 0),
+        creates,
     )

@@ -68,8 +68,7 @@ def run_suite(
     without BASE_URL, against the embedded target (REFSERVER_DEFECT, _VARIANT and _STACK say
     which). `child`: in a fresh interpreter, whose pid `on_start` is told."""
     env = child_env(**{"SEED": "7", "DERANDOMIZE": "1", **env_vars})
-    html = (f"--junitxml={reports / 'junit.xml'}", f"--html={reports / 'report.html'}")
-    args = (*html, "--self-contained-html", *args)
+    args = (f"--html={reports / 'report.html'}", "--self-contained-html", *args)
     if child:
         return run_child(reports, *args, env=env, on_start=on_start)
     plugins = []

@@ -3,6 +3,7 @@ reference server; nothing but the document names the operation's path."""
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 import sys
@@ -94,3 +95,51 @@ def test_the_engine_holds_no_module_level_mutable_state() -> None:
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "", f"module-level mutable state:\n{out.stdout}"
+
+
+# The engine's layers, lowest first: a module imports only from its own layer or below (what a
+# type checker alone reads, under TYPE_CHECKING, excepted).
+LAYERS = (
+    ("settings",),
+    ("contract", "findings"),
+    ("wire",),
+    ("checks",),
+    ("run",),
+    ("reports",),
+    ("pytest_layer",),
+)
+
+
+def _layer(module: str) -> int:
+    part = module.split(".")[1] if module.count(".") else ""
+    return next(i for i, names in enumerate(LAYERS) if part in names)
+
+
+def _runtime_imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    typing_only = {
+        id(n)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+        for n in ast.walk(node)
+    }
+    found = set()
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+    return {m for m in found if m.startswith("conformance.")}
+
+
+def test_the_engine_imports_one_way_through_its_layers() -> None:
+    for path in _engine_sources():
+        module = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        if module.count(".") == 0:
+            continue
+        own = _layer(module)
+        for imported in _runtime_imports(path):
+            if imported.count(".") and _layer(imported) > own:
+                raise AssertionError(f"{module} (layer {own}) imports {imported}")

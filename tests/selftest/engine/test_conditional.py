@@ -19,7 +19,8 @@ from conformance.checks.contexts import (
 from conformance.checks.repeat import Allowance, judge_repeatedly, planned_runs
 from conformance.contract.covering import covering_array, uncovered_tuples
 from conformance.contract.shapes import SHAPES, Shape, shaped
-from conformance.run.findings import CampaignBudgetSpent, ConformanceFailure, Finding, NotTested
+from conformance.findings import CampaignBudgetSpent, ConformanceFailure, Finding, NotTested
+from conformance.run.cost import RERUN_CAMPAIGNS, RERUN_REQUESTS
 
 
 @pytest.mark.parametrize("strength", [2, 3])
@@ -74,6 +75,20 @@ def _flaky(outcomes: list[bool]) -> Callable[[], str]:
     return attempt
 
 
+def allow() -> Allowance:
+    return Allowance(RERUN_REQUESTS, RERUN_CAMPAIGNS)
+
+
+def test_a_rerun_is_taken_only_while_the_allowance_has_its_cost() -> None:
+    allowance = Allowance(requests=3, campaigns=1)
+    broken = ConformanceFailure([Finding("semantic.echo", ("x",))])
+    other = ConformanceFailure([Finding("semantic.draft", ("x",))])
+    assert allowance.take(broken, "t1", 2, 1)
+    assert not allowance.take(other, "t2", 1, 1)  # no campaign left for it
+    assert allowance.take(other, "t2", 1, 0)
+    assert allowance.taken == {"t1": (2, 1), "t2": (1, 0)}
+
+
 @pytest.mark.parametrize(
     ("depth", "outcomes", "label"),
     [
@@ -85,13 +100,13 @@ def _flaky(outcomes: list[bool]) -> Callable[[], str]:
 def test_a_failing_case_is_rerun_and_labelled(depth: str, outcomes: list[bool], label: str) -> None:
     case = next(c for c in (f"case-{i}" for i in range(50)) if planned_runs(c, "nightly") == 4)
     with pytest.raises(ConformanceFailure) as info:
-        judge_repeatedly(_flaky(outcomes), case, depth)
+        judge_repeatedly(_flaky(outcomes), case, depth, allow(), "t")
     assert [f.repeat for f in info.value.findings] == [label]
     assert label in info.value.render()
 
 
 def test_a_passing_case_at_the_gate_is_sent_once() -> None:
-    assert judge_repeatedly(_flaky([True]), "any", "gate") == "ok"
+    assert judge_repeatedly(_flaky([True]), "any", "gate", allow(), "t") == "ok"
 
 
 @pytest.mark.parametrize(
@@ -106,16 +121,16 @@ def test_a_budget_stop_during_the_rerun_keeps_the_finding_unlabelled(stop: Excep
 
     attempt.calls = 0  # type: ignore[attr-defined]
     with pytest.raises(ConformanceFailure) as info:
-        judge_repeatedly(attempt, "any", "gate")
+        judge_repeatedly(attempt, "any", "gate", allow(), "t")
     assert [f.repeat for f in info.value.findings] == [""]
 
 
 def test_the_gate_reruns_one_case_per_broken_rule() -> None:
-    allowance = Allowance()
+    allowance = allow()
     labels = []
     for case in ("a", "b", "c"):
         with pytest.raises(ConformanceFailure) as info:
-            judge_repeatedly(_flaky([False, False]), case, "gate", allowance)
+            judge_repeatedly(_flaky([False, False]), case, "gate", allowance, case)
         labels += [f.repeat for f in info.value.findings]
     assert labels == ["reproduced (2 of 2)", "", ""]
 
@@ -124,4 +139,4 @@ def test_the_nightly_repeats_only_cases_that_create_nothing() -> None:
     """A repeat of a creating case would spend the campaign budget the property tests need."""
     case = next(c for c in (f"case-{i}" for i in range(50)) if planned_runs(c, "nightly") == 4)
     assert planned_runs(case, "nightly", creates=True) == 1
-    assert judge_repeatedly(_flaky([True]), case, "nightly", creates=True) == "ok"
+    assert judge_repeatedly(_flaky([True]), case, "nightly", allow(), "t", creates=True) == "ok"

@@ -26,10 +26,33 @@ def test_injected(api):
 """
 
 
-def run(tmp_path: Path, rule: str, **env: str) -> tuple[int | None, str]:
+MISSPELT_LITERAL = """
+import pytest
+from conformance.checks.verdict import fail
+
+@pytest.mark.robustness
+@pytest.mark.rule("robustness.no-5xx")
+def test_injected(api):
+    if api.post({{"name": "x"}}).status >= 500:
+        fail("robustness.no-5xxx", "a server fault")
+"""
+
+OVERSPENDS = """
+import pytest
+
+@pytest.mark.semantic
+@pytest.mark.rule("{rule}")
+@pytest.mark.cost(requests=1)
+def test_injected(api):
+    api.post({{}})
+    api.post({{}})  # one more than it declared
+"""
+
+
+def run(tmp_path: Path, rule: str, source: str = BOOM, **env: str) -> tuple[int | None, str]:
     """The suite's auth tests plus one injected test of our own, against the embedded server."""
     extra = tmp_path / "test_injected.py"
-    extra.write_text(BOOM.format(rule=rule), encoding="utf-8")
+    extra.write_text(source.format(rule=rule), encoding="utf-8")
     # The injected file lies outside the tree: name the project's configuration and root.
     args = ("-c", str(ROOT / "pyproject.toml"), "--rootdir", str(ROOT), str(extra))
     run = run_here(
@@ -111,3 +134,20 @@ def test_every_rule_has_a_check_that_can_break_it() -> None:
     covered = set(json.loads(out.stdout.strip().splitlines()[-1]))
     missing = sorted(set(rules()) - covered)
     assert not missing, f"rules with no test or check that can break them: {missing}"
+
+
+def test_a_misspelt_rule_in_a_fail_literal_is_a_collection_error(tmp_path: Path) -> None:
+    code, out = run(tmp_path, "", MISSPELT_LITERAL)
+    assert code == 4, out[-2000:]
+    assert "test_injected.py:9: unknown rule id 'robustness.no-5xxx'" in out, out[-2000:]
+    assert not (tmp_path / "reports" / "conformance.json").exists()  # nothing was sent
+
+
+def test_a_test_that_spends_more_than_it_declared_is_a_suite_error(tmp_path: Path) -> None:
+    code, out = run(tmp_path, "semantic.draft", OVERSPENDS)
+    assert code == 9, out[-3000:]
+    report = load_report(tmp_path / "reports" / "conformance.json")
+    (error,) = report.suite_errors
+    assert error.test.endswith("test_injected")
+    assert "test_injected sent 2 requests, declared 1" in error.error
+    assert report.verdicts.failed == 0

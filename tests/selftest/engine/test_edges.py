@@ -44,7 +44,7 @@ def test_userinfo_in_base_url_is_a_stop_that_never_shows_the_password(tmp_path: 
         with_userinfo = url.replace("http://", f"http://operator:{PASSWORD}@")
         run = run_suite(tmp_path, **_target(with_userinfo))
     assert run.code == 8, run.output[-2000:]
-    stop = [line for line in run.output.splitlines() if "userinfo" in line]
+    stop = [line for line in run.output.splitlines() if line.startswith("stopped:")]
     assert len(stop) == 1 and "x-api-key" in stop[0], run.output[-2000:]
     seen = _everything(run.output, tmp_path)
     basic = base64.b64encode(f"operator:{PASSWORD}".encode()).decode()
@@ -229,7 +229,7 @@ def test_a_report_that_cannot_be_written_is_a_suite_error_and_the_rest_is_writte
     ],
 )
 def test_the_encoding_a_body_was_sent_in_is_named(body: bytes, seen: str) -> None:
-    from conformance.checks.verdict import encoding_seen
+    from conformance.checks.response import encoding_seen
     from conformance.wire.exchange import parse_json
 
     assert encoding_seen(body) == seen

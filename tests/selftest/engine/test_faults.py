@@ -14,9 +14,11 @@ from pathlib import Path
 import pytest
 import urllib3
 
-from conformance.run.settings import Settings
+from conformance.run.ledger import Ledger
+from conformance.settings import Settings
 from conformance.wire.faults import classify
-from conformance.wire.session import GuardedSession, Ledger, TransportFault
+from conformance.wire.session import GuardedSession, TransportFault
+from tests.selftest.engine.guarded import guarded
 from tests.selftest.engine.hostile import servers
 from tests.selftest.engine.hostile.wire import (
     PATH,
@@ -41,8 +43,7 @@ def _session(url: str, **changes: object) -> tuple[GuardedSession, Ledger]:
     settings = Settings(base_url=url, api_key="cc_faults_x").with_target(
         request_timeout=1.5, transport_retries=0, **changes
     )
-    ledger = Ledger()
-    return GuardedSession(settings, ledger), ledger
+    return guarded(settings)
 
 
 def _fault(url: str, **changes: object) -> TransportFault:

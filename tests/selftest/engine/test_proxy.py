@@ -16,8 +16,9 @@ from urllib.parse import urlsplit
 import pytest
 import trustme
 
-from conformance.run.settings import Settings
-from conformance.wire.session import GuardedSession, Ledger, TransportFault
+from conformance.settings import Settings
+from conformance.wire.session import TransportFault
+from tests.selftest.engine.guarded import guarded
 from tests.selftest.engine.hostile import servers
 from tests.selftest.engine.hostile.wire import PATH, Behaviour, HostileServer, response
 
@@ -123,7 +124,7 @@ def _post(url: str, **changes: object) -> tuple[float, object]:
     settings = Settings(base_url=url, api_key="cc_proxy_x").with_target(
         request_timeout=2.0, transport_retries=0, **changes
     )
-    session = GuardedSession(settings, Ledger())
+    session = guarded(settings)[0]
     began = time.monotonic()
     try:
         outcome: object = session.post(url + PATH, json={})

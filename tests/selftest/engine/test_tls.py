@@ -20,9 +20,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from conformance.run.settings import Settings
-from conformance.wire.session import GuardedSession, Ledger, TransportFault
+from conformance.settings import Settings
+from conformance.wire.session import TransportFault
 from harness.embedded import EmbeddedKeys
+from tests.selftest.engine.guarded import guarded
 from tests.selftest.suite_runner import TEMPLATE, reference_server, run_suite
 
 KEYS = EmbeddedKeys("cc_tls_a1b2c3d4e5f6", "cc_tls_ro_a1b2c3d4", "cc_tls_b_a1b2c3d4", TEMPLATE)
@@ -178,11 +179,11 @@ def test_ssl_cert_file_names_the_ca_too(tmp_path: Path, monkeypatch: pytest.Monk
     ca.cert_pem.write_to_path(str(bundle))
     monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
     with reference_server(KEYS, tls=_issued(tmp_path, ca, "127.0.0.1")) as url:
-        session = GuardedSession(Settings(base_url=url, api_key=KEYS.api_key), Ledger())
+        session = guarded(Settings(base_url=url, api_key=KEYS.api_key))[0]
         answer = session.post(url + "/v2/campaigns", json={}, headers={"x-api-key": KEYS.api_key})
         # Without the CA, a caller's verify=False is not obeyed: checking stays on.
         monkeypatch.delenv("SSL_CERT_FILE")
-        unsure = GuardedSession(Settings(base_url=url, api_key=KEYS.api_key), Ledger())
+        unsure = guarded(Settings(base_url=url, api_key=KEYS.api_key))[0]
         with pytest.raises(TransportFault) as refused:
             unsure.post(url + "/v2/campaigns", json={}, verify=False)
     assert answer.status_code == 422

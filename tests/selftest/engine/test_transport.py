@@ -12,8 +12,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from conformance.run.settings import Settings
-from conformance.wire.session import BudgetExhausted, GuardedSession, Ledger, TransportFault
+from conformance.run.ledger import Ledger
+from conformance.settings import Settings
+from conformance.wire.session import BudgetExhausted, GuardedSession, TransportFault
+from tests.selftest.engine.guarded import guarded as make_guarded
 
 
 class Scripted(BaseHTTPRequestHandler):
@@ -50,8 +52,7 @@ def scripted() -> Iterator[ThreadingHTTPServer]:
 
 def session(url: str, **changes: object) -> tuple[GuardedSession, Ledger]:
     settings = Settings(base_url=url, api_key="cc_x").with_target(**changes)
-    ledger = Ledger()
-    return GuardedSession(settings, ledger), ledger
+    return make_guarded(settings)
 
 
 def url_of(server: ThreadingHTTPServer) -> str:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import copy
+import json
 import shlex
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -13,12 +13,14 @@ import requests
 from jsonschema import Draft202012Validator, ValidationError, validators
 
 from conformance.checks import semantic
-from conformance.checks.verdict import leaked_internals
+from conformance.checks.context import CheckContext, RunMemory, now
+from conformance.checks.registry import Stage, judge, registered
+from conformance.checks.response import leaked_internals
 from conformance.contract import matrix
 from conformance.contract.document import request_schema
 from conformance.contract.matrix import MatrixCase, build_matrix, ecma_pattern
 from conformance.contract.shapes import SHAPES, shaped
-from conformance.run.settings import ConfigError, Settings
+from conformance.settings import ConfigError, Settings
 from conformance.wire.redact import MASK, curl_line, redact, redact_headers
 from conformance.wire.semantics import same_json
 from conformance.wire.session import MAX_RETRY_AFTER, Exchange, _retry_after
@@ -70,7 +72,7 @@ def test_non_http_base_url_is_a_config_error(url: str) -> None:
 
 @pytest.mark.parametrize(
     ("name", "raw"),
-    [("MAX_REQUESTS", "ten"), ("SEED", "-1"), ("RATE_LIMIT", "1.5"), ("MAX_TIME", "0")],
+    [("MAX_REQUESTS", "ten"), ("SEED", "-1"), ("RATE_LIMIT", "1.5"), ("MAX_TIME", "-1")],
 )
 def test_bad_numbers_name_their_variable(name: str, raw: str) -> None:
     with pytest.raises(ConfigError, match=name):
@@ -195,7 +197,7 @@ def test_matrix_follows_the_document(monkeypatch: pytest.MonkeyPatch) -> None:
 # --- semantic -----------------------------------------------------------------------------------
 def good_campaign(**changes: Any) -> dict[str, Any]:
     """A 201 campaign for SENT, minimal but enough for every semantic check."""
-    stamp = semantic.now().isoformat()
+    stamp = now().isoformat()
     nulls = ("description", "templateId", "templateName", "maxConcurrentCalls")
     campaign: dict[str, Any] = dict.fromkeys(nulls)
     campaign |= {"status": "draft", "id": ID_A, "name": SENT["name"], "kind": "voice_ai"}
@@ -206,30 +208,35 @@ def good_campaign(**changes: Any) -> dict[str, Any]:
 
 
 SENT: dict[str, Any] = {"name": "cct-unit-x"}
-LATER = (semantic.now() + timedelta(hours=1)).isoformat()
-BAD: dict[str, dict[str, Any]] = {
-    "status_is_draft": {"status": "active"},
-    "id_is_fresh_uuid": {"id": "not-a-uuid"},
-    "echoes_request_fields": {"name": "cct-unit-x "},
-    "echoes_kind": {"kind": "agent_first"},
-    "echoes_direction": {"direction": None},
-    "template_name_matches": {"templateName": "Recall"},
-    "timestamps_are_sane": {"createdAt": LATER},
-    "client_is_stable": {"client": {"id": "other-client"}},
-    "campaign_starts_empty": {"customerStats": {"total": 0, "statusCounts": {"failed": 1}}},
-}
 
 
-def observe(campaign: dict[str, Any]) -> semantic.Observation:
-    return semantic.Observation(SENT, campaign, key_label="API_KEY", sent_at=semantic.now())
+SEMANTIC = [c for c in registered() if c.stage is Stage.SEMANTIC]
 
 
-@pytest.mark.parametrize("check", semantic.SEMANTIC_CHECKS, ids=lambda c: c.name)
-def test_semantic_check_passes_good_and_flags_bad(check: Callable[..., list[str]]) -> None:
-    memory = semantic.RunMemory()
-    assert check(observe(good_campaign()), memory) == []
-    bad = good_campaign(**{"id": ID_B, **BAD[check.name]})
-    assert check(observe(bad), memory), f"{check.name} missed {BAD[check.name]}"
+def created_by(campaign: dict[str, Any]) -> Exchange:
+    """A 201 holding `campaign`, for a request that sent SENT."""
+    body = json.dumps({"campaign": campaign}).encode()
+    headers = requests.structures.CaseInsensitiveDict({"content-type": "application/json"})
+    return Exchange(
+        "POST", "http://x.test", {"x-api-key": "***"}, json.dumps(SENT).encode(), 201,
+        headers, body, 0.01, sent_at=now().timestamp(),
+    )  # fmt: skip
+
+
+def problems_of(check: Any, campaign: dict[str, Any], memory: RunMemory) -> list[str]:
+    exchange = created_by(campaign)
+    result: list[str] = check(CheckContext.of(exchange, memory), exchange)
+    return result
+
+
+@pytest.mark.parametrize("check", SEMANTIC, ids=lambda c: c.name)
+def test_semantic_check_passes_good_and_flags_its_own_counterexample(check: Any) -> None:
+    """Each semantic check registers a change that breaks its rule (`broken_by`)."""
+    assert check.broken_by, f"{check.name} registers no counterexample"
+    memory = RunMemory()
+    assert problems_of(check, good_campaign(), memory) == []
+    bad = good_campaign(**{"id": ID_B, **check.broken_by})
+    assert problems_of(check, bad, memory), f"{check.name} missed {dict(check.broken_by)}"
 
 
 def test_same_treats_integral_floats_as_integers_but_not_booleans() -> None:
@@ -239,11 +246,24 @@ def test_same_treats_integral_floats_as_integers_but_not_booleans() -> None:
 
 
 def test_id_reuse_across_calls_is_flagged() -> None:
-    memory = semantic.RunMemory()
-    assert semantic.id_is_fresh_uuid(observe(good_campaign()), memory) == []
-    assert semantic.id_is_fresh_uuid(observe(good_campaign(name="other")), memory) == [
+    memory = RunMemory()
+    assert problems_of(semantic.id_is_fresh_uuid, good_campaign(), memory) == []
+    assert problems_of(semantic.id_is_fresh_uuid, good_campaign(name="other"), memory) == [
         f"id {ID_A} was already returned by an earlier call of this run"
     ]
+
+
+def test_judging_stops_at_the_first_stage_that_finds_a_problem() -> None:
+    """One defect, one rule: a campaign off-schema is response.documented's, and its semantic
+    checks are not judged; a documented one with a bad status is semantic.draft's alone."""
+    memory = RunMemory()
+    exchange = created_by(good_campaign(status="active"))
+    judged: list[str] = []
+    findings = judge(
+        CheckContext.of(exchange, memory), exchange, judged=lambda e, r: judged.extend(r)
+    )
+    assert {f.rule for f in findings} >= {"response.documented"}
+    assert "semantic.draft" not in judged
 
 
 # --- transport and verdict ----------------------------------------------------------------------
@@ -277,6 +297,7 @@ def test_retry_after_nan_is_bounded() -> None:
 def test_leaked_internals_finds_a_python_traceback() -> None:
     trace = b'Traceback (most recent call last):\n  File "/app/server.py", line 12, in create\n'
     exchange = Exchange("POST", "http://x.test", {}, b"{}", 500, {}, trace, 0.01)
-    assert leaked_internals(exchange)
+    ctx = CheckContext.of(exchange, RunMemory())
+    assert leaked_internals(ctx, exchange)
     clean = Exchange("POST", "http://x.test", {}, b"{}", 500, {}, b'{"code":"INTERNAL_ERROR"}', 0.0)
-    assert leaked_internals(clean) == []
+    assert leaked_internals(CheckContext.of(clean, RunMemory()), clean) == []

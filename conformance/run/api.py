@@ -1,60 +1,38 @@
-"""The target as the deterministic cases see it: one call per request, through the guarded session."""
+"""A target as the tests see it: one call per request, through that target's guarded session,
+and the verdict's view of the run (the context of an exchange, the record of rules judged). It
+holds no state of its own: the budgets, the memory and the inputs are its run's."""
 
 from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from conformance.checks.ratewindow import WindowProof
-from conformance.checks.repeat import Allowance
-from conformance.checks.semantic import RunMemory
+from conformance.checks.context import CheckContext, Expectation, RunMemory
 from conformance.contract.document import target_operation
-from conformance.run.findings import CampaignBudgetSpent
-from conformance.run.inputs import NotRunnable
-from conformance.run.settings import KEY_VARIABLES, Settings
+from conformance.settings import KEY_VARIABLES, Settings
 from conformance.wire.exchange import Exchange
 from conformance.wire.session import GuardedSession
+
+if TYPE_CHECKING:
+    from conformance.run.run import Run
 
 UNSET: Any = object()
 MAIN_KEY = "API_KEY"
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class Api:
-    session: GuardedSession
+    run: Run
     settings: Settings
-    base_url: str
-    memory: RunMemory = field(default_factory=RunMemory)
-    # The re-runs of failing cases this run may still spend (checks/repeat.py).
-    reruns: Allowance = field(default_factory=Allowance)
-    # The rate-limit proof from the main key's first window (checks/ratewindow.py).
-    rate_proof: WindowProof | None = None
-    # Optional inputs the target rejected at the vetting, and why (conformance.run.inputs).
-    rejected: dict[str, str] = field(default_factory=dict)
-
-    def require(self, *labels: str) -> None:
-        """Raise NotRunnable when a check needs an input the target rejected at the vetting."""
-        for label in labels:
-            if label in self.rejected:
-                raise NotRunnable(self.rejected[label])
+    session: GuardedSession
+    memory: RunMemory
 
     @property
     def url(self) -> str:
-        return self.base_url + target_operation().path
-
-    def campaigns_left(self) -> int:
-        """What the campaign budget (MAX_CAMPAIGNS) has left."""
-        return max(0, self.settings.max_campaigns - self.session.ledger.campaigns)
-
-    def spend_campaign(self) -> None:
-        """Before a request that may create a campaign: refused once the budget is spent."""
-        if self.campaigns_left() <= 0:
-            raise CampaignBudgetSpent(
-                f"campaign budget MAX_CAMPAIGNS={self.settings.max_campaigns} spent: "
-                "a case that would create one more is not sent"
-            )
+        return (self.settings.base_url or "") + target_operation().path
 
     def key(self, label: str) -> str | None:
         """The key behind a variable name, e.g. 'OTHER_API_KEY' (None when not configured)."""
@@ -89,9 +67,9 @@ class Api:
         `api_key` sends a literal key instead; `raw` sends bytes as they are; `creates`: the
         case expects a campaign, so it draws on the campaign budget."""
         if key is not None:
-            self.require(key)  # a rejected key is never sent again
+            self.run.inputs.require(key)  # a key not given, or rejected, is never sent
         if creates:
-            self.spend_campaign()
+            self.run.spend_campaign()
         headers = {"Accept": "application/json"}
         secret = api_key if api_key is not None else (self.key(key) if key else None)
         if secret is not None:
@@ -104,3 +82,10 @@ class Api:
         method = target_operation().method.upper()
         response = self.session.request(method, self.url, data=data, headers=headers)
         return self.session.exchange_of(response.request)
+
+    # The verdict's view of the run (checks/verdict.py, `Judge`).
+    def context(self, exchange: Exchange, expect: Expectation | None = None) -> CheckContext:
+        return CheckContext.of(exchange, self.memory, expect, self.settings.rate_window)
+
+    def judged(self, exchange: Exchange, rules: Iterable[str]) -> None:
+        self.run.ledger.judge(exchange, rules)

@@ -11,7 +11,7 @@ from pathlib import Path
 from types import MappingProxyType
 from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 DOCUMENT = ROOT / "openapi" / "campaigns.yaml"
 RULES_FILE = ROOT / "openapi" / "rules.yaml"
 # The vendor's production API: allowed when named explicitly, never a default.
@@ -79,7 +79,8 @@ def _int(env: dict[str, str], name: str, default: int | None = None) -> int | No
     return value
 
 
-def _float(env: dict[str, str], name: str, default: float) -> float:
+def _float(env: dict[str, str], name: str, default: float, zero: bool = False) -> float:
+    """Seconds; `zero`: 0 is allowed (a budget of none), else the value must be > 0."""
     raw = env.get(name, "").strip()
     if not raw:
         return default
@@ -87,8 +88,9 @@ def _float(env: dict[str, str], name: str, default: float) -> float:
         value = float(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
-    if value <= 0:
-        raise ConfigError(f"{name} must be > 0, got {value}")
+    if value < 0 or (value == 0 and not zero):
+        bound = ">= 0" if zero else "> 0"
+        raise ConfigError(f"{name} must be {bound}, got {value}")
     return value
 
 
@@ -216,15 +218,16 @@ class Settings:
             other_api_key=env.get("OTHER_API_KEY", "").strip() or None,
             rate_limit=_int(env, "RATE_LIMIT") or None,
             rate_window=_float(env, "RATE_WINDOW", 60.0),
-            max_time=_float(env, "MAX_TIME", 1800.0),
+            # A budget's 0 means none of it, in every budget (unset: the default).
+            max_time=_float(env, "MAX_TIME", 1800.0, zero=True),
             request_timeout=_float(env, "REQUEST_TIMEOUT", 10.0),
-            max_body=_int(env, "MAX_BODY", 1_000_000) or 1_000_000,
+            max_body=_int(env, "MAX_BODY", 1_000_000) or 0,
             transport_retries=_int(env, "TRANSPORT_RETRIES", 2) or 0,
             # A fixed default seed: `make test` must give the same verdict twice.
             seed=seed if seed is not None else 0,
             depth=depth,
             examples=_int(env, "EXAMPLES") or DEPTHS[depth]["examples"] or 1,
-            max_requests=_int(env, "MAX_REQUESTS") or DEPTHS[depth]["max_requests"],
+            max_requests=_int(env, "MAX_REQUESTS", DEPTHS[depth]["max_requests"]),
             max_campaigns=_int(env, "MAX_CAMPAIGNS", DEPTHS[depth]["max_campaigns"]) or 0,
             run_id=run_id or new_run_id(env),
             derandomize=env.get("DERANDOMIZE", "").strip().lower() not in ("", "0", "false", "no"),
