@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import http.client
 import http.cookiejar
-import math
 import os
 import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,6 +28,7 @@ from conformance.contract.document import target_operation
 from conformance.findings import NotTested, TransportFault
 from conformance.settings import Settings
 from conformance.wire.adapter import TrackingAdapter, never_reached
+from conformance.wire.budget import MAX_RETRY_AFTER, BudgetExhausted, RequestBudget, retry_after
 from conformance.wire.exchange import Exchange
 from conformance.wire.faults import ambiguous_framing, classify
 from conformance.wire.pacer import KeyPacer
@@ -42,39 +41,21 @@ from conformance.wire.signals import (
     Waited,
 )
 
-MAX_RETRY_AFTER = 65.0  # a 60-per-minute window never needs longer
 THROTTLE_RETRIES = 3
 WAIT_SLICE = 5.0
 
-__all__ = ["BudgetExhausted", "Exchange", "GuardedSession", "RequestBudget", "TransportFault"]
+__all__ = [
+    "MAX_RETRY_AFTER",
+    "BudgetExhausted",
+    "Exchange",
+    "GuardedSession",
+    "RequestBudget",
+    "TransportFault",
+    "retry_after",
+]
 
 # Every exception of the HTTP stack is a transport fault, never a conformance failure.
 HTTP_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError, http.client.HTTPException)
-
-
-class BudgetExhausted(NotTested):
-    """MAX_REQUESTS or MAX_TIME reached: the rest of the run is not tested, not failed."""
-
-
-@dataclass
-class RequestBudget:
-    """The requests that reached the target and the run's clock, against MAX_REQUESTS and
-    MAX_TIME (0 for MAX_REQUESTS means none may be sent; None, no limit). One per run, shared
-    by its sessions (the main target's and a rate-limited sibling's)."""
-
-    max_requests: int | None
-    max_time: float
-    started: float = field(default_factory=time.monotonic)
-    sent: int = 0
-
-    def remaining(self) -> float:
-        return self.max_time - (time.monotonic() - self.started)
-
-    def check(self) -> None:
-        if self.max_requests is not None and self.sent >= self.max_requests:
-            raise BudgetExhausted(f"request budget MAX_REQUESTS={self.max_requests} reached")
-        if self.remaining() <= 0:
-            raise BudgetExhausted(f"time budget MAX_TIME={self.max_time:g}s reached")
 
 
 class NoCookies(http.cookiejar.DefaultCookiePolicy):
@@ -231,7 +212,7 @@ class GuardedSession(requests.Session):
             response = self._send_with_retries(request, **kwargs)
             if response.status_code != 429 or self._raw_429:
                 return response
-            wait = _retry_after(response)
+            wait = retry_after(response)
             key_var = self.settings.key_variable(request.headers.get("x-api-key"))
             self.publish(Throttled(self.test(), key_var, wait))
             if throttle_try == THROTTLE_RETRIES:
@@ -341,23 +322,3 @@ class GuardedSession(requests.Session):
                 )
             chunks.append(chunk)
         return b"".join(chunks)
-
-
-def _seconds(value: Any) -> float | None:
-    try:
-        seconds = float(value)
-    except (TypeError, ValueError):
-        return None
-    return seconds if math.isfinite(seconds) else None
-
-
-def _retry_after(response: requests.Response) -> float:
-    """Seconds to wait after a 429: the body's retryAfter, else the header, else 1; bounded,
-    since a hostile or broken value must not stall or crash the run."""
-    body: Any = None
-    with suppress(ValueError, AttributeError, RecursionError):
-        body = response.json().get("retryAfter")
-    seconds = _seconds(body)
-    if seconds is None:
-        seconds = _seconds(response.headers.get("Retry-After"))
-    return min(max(seconds if seconds is not None else 1.0, 0.5), MAX_RETRY_AFTER)

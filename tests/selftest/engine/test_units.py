@@ -21,9 +21,10 @@ from conformance.contract.document import request_schema
 from conformance.contract.matrix import MatrixCase, build_matrix, ecma_pattern
 from conformance.contract.shapes import SHAPES, shaped
 from conformance.settings import ConfigError, Settings
+from conformance.wire.budget import MAX_RETRY_AFTER, retry_after
+from conformance.wire.exchange import Exchange
 from conformance.wire.redact import MASK, curl_line, redact, redact_headers
 from conformance.wire.semantics import same_json
-from conformance.wire.session import MAX_RETRY_AFTER, Exchange, _retry_after
 
 KEY = "cc_live_0123456789abcdef"
 PREFIX = "cct-unit-"
@@ -287,11 +288,11 @@ def response_429(body: bytes = b"", header: str | None = None) -> requests.Respo
     ],
 )
 def test_retry_after_bounds(body: bytes, header: str | None, seconds: float) -> None:
-    assert _retry_after(response_429(body, header)) == seconds
+    assert retry_after(response_429(body, header)) == seconds
 
 
 def test_retry_after_nan_is_bounded() -> None:
-    assert 0.5 <= _retry_after(response_429(b"", "nan")) <= MAX_RETRY_AFTER
+    assert 0.5 <= retry_after(response_429(b"", "nan")) <= MAX_RETRY_AFTER
 
 
 def test_leaked_internals_finds_a_python_traceback() -> None:
