@@ -17,6 +17,8 @@ export REPORTS_DIR
 export BASE_URL API_KEY TEMPLATE_ID FORBIDDEN_API_KEY OTHER_API_KEY RATE_LIMIT RATE_WINDOW
 # Budgets and generation.
 export MAX_REQUESTS MAX_CAMPAIGNS MAX_TIME REQUEST_TIMEOUT TRANSPORT_RETRIES MAX_BODY SEED EXAMPLES DERANDOMIZE DEPTH
+# The rules a strict gate accepts off, and the accepted deviations.
+export ALLOW_OFF BASELINE
 # The run history (SQLite; `off` for none) and how many runs per target it keeps.
 export HISTORY_DB HISTORY_KEEP
 
@@ -24,21 +26,18 @@ export HISTORY_DB HISTORY_KEEP
 # without the cache every run recompiles them, about a second each time.
 unexport PYTHONDONTWRITEBYTECODE
 
-PYTEST_REPORTS = --html=$(REPORTS_DIR)/report.html --self-contained-html
+CONFORMANCE := $(VENV)/bin/conformance
 
 .PHONY: help test selftest lint lock serve plan gate nightly history bench mutation clean
 
-# make exits 2 whenever a command fails; the suite's own status (README, "Exit statuses") is
-# printed on the last line and kept in reports/run.json.
-SUITE_STATUS = status=$$?; [ $$status -eq 0 ] || echo "conformance suite exit status $$status (see README, Exit statuses; reports/run.json)"; exit $$status
-# The gates run against a real target: in CI, a missing BASE_URL secret is a stop, never a
-# silent run against the embedded reference server.
-NEED_TARGET = if [ -n "$$CI" ] && [ -z "$$BASE_URL" ]; then echo "$@: BASE_URL is not set (CI): the gate tests a real target; set the BASE_URL secret"; exit 8; fi
+# make exits 2 whenever a command fails, whatever the suite's own status: the command's verdict
+# line names it, reports/run.json keeps it, and CI calls the command itself to get it
+# (.venv/bin/conformance gate; README, "Exit statuses").
 
 help:
 	@echo "make test       the conformance suite (embedded reference server unless BASE_URL is set)"
 	@echo "make selftest   the project's own tests and the mutation check side by side (SERIAL=1: in turn)"
-	@echo "make gate       pre-release gate: fixed seed, derandomized, lean (<= 150 requests)"
+	@echo "make gate       pre-release gate: fixed seed, derandomized, lean, strict (ALLOW_OFF)"
 	@echo "make nightly    deep exploration: random seed (printed), DEPTH=nightly, <= 1000 requests"
 	@echo "make plan       the requests and campaigns each part will spend; sends nothing"
 	@echo "make history    the last runs of the target: exit, broken rules, new/fixed, p95"
@@ -47,7 +46,8 @@ help:
 	@echo "make lock       recompile the hashed lock files from pyproject.toml (UPGRADE=1: newest allowed)"
 	@echo "variables: BASE_URL API_KEY TEMPLATE_ID FORBIDDEN_API_KEY OTHER_API_KEY RATE_LIMIT RATE_WINDOW"
 	@echo "           MAX_REQUESTS MAX_CAMPAIGNS MAX_TIME REQUEST_TIMEOUT TRANSPORT_RETRIES MAX_BODY SEED EXAMPLES"
-	@echo "           DERANDOMIZE DEPTH BASELINE REPORTS_DIR HISTORY_DB HISTORY_KEEP (see README)"
+	@echo "           DERANDOMIZE DEPTH BASELINE ALLOW_OFF REPORTS_DIR HISTORY_DB HISTORY_KEEP (see README)"
+	@echo "the same as a command: .venv/bin/conformance --help (its exit status is the suite's)"
 
 # The venv holds exactly the lock's pins, each checked against its sha256; then the project
 # itself, without resolving anything (a stale lock fails `make lint` and the selftests).
@@ -68,7 +68,7 @@ $(NODE_STAMP): package.json
 	@touch $@
 
 test: $(STAMP)
-	@$(PY) -m pytest tests/conformance $(PYTEST_REPORTS); $(SUITE_STATUS)
+	@$(CONFORMANCE) run
 
 # The selftests and the mutation check side by side (SERIAL=1: one after the other); the time
 # of each phase is printed at the end and kept in reports/selftest-times.json.
@@ -89,24 +89,22 @@ lint: $(STAMP) $(NODE_STAMP)
 	$(VENV)/bin/actionlint .github/workflows/*.yml
 
 serve: $(STAMP)
-	$(PY) -m refserver --host 127.0.0.1 --port $(PORT) --print-keys
+	$(CONFORMANCE) serve --port $(PORT)
 
 plan: $(STAMP)
-	$(PY) -m tooling.plan
+	@$(CONFORMANCE) plan
 
-# Pre-release gate: fixed seed, derandomized, lean; fails on any finding not in the baseline.
+# Pre-release gate: fixed seed, derandomized, lean, strict (never green with a rule off that
+# ALLOW_OFF does not accept); fails on any finding not in the baseline.
 gate: $(STAMP)
-	@$(NEED_TARGET)
-	@SEED=$${SEED:-20261126} DERANDOMIZE=1 $(PY) -m pytest tests/conformance $(PYTEST_REPORTS); $(SUITE_STATUS)
+	@$(CONFORMANCE) gate
 
 # Nightly: the deep exploration; the seed is printed and recorded in reports/run.json.
 nightly: $(STAMP)
-	@$(NEED_TARGET)
-	@SEED=$${SEED:-$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}; echo "nightly seed $$SEED"; \
-		SEED=$$SEED DEPTH=nightly $(PY) -m pytest tests/conformance $(PYTEST_REPORTS); $(SUITE_STATUS)
+	@$(CONFORMANCE) nightly
 
 history: $(STAMP)
-	@$(PY) -m tooling.history
+	@$(CONFORMANCE) history
 
 # The bench, then the measured figures of the paced gate against a rate-limited outside server
 # (fixed and sliding windows, one to three minutes each) and make selftest's last phase times.

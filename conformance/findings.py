@@ -41,6 +41,9 @@ class Finding:
     signature: str = ""
     # "reproduced (k of n)" or "intermittent (k of n)" when the case was run more than once.
     repeat: str = ""
+    # A reproduce line of its own, when the exchange's curl line alone does not show it (a
+    # burst); "" for the exchange's.
+    reproduce: str = ""
 
     def render(self) -> str:
         from conformance.contract.rules import rule_text

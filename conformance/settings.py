@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import time
 from collections.abc import Mapping
@@ -79,6 +80,10 @@ def _int(env: dict[str, str], name: str, default: int | None = None) -> int | No
     return value
 
 
+def _flag(env: dict[str, str], name: str) -> bool:
+    return env.get(name, "").strip().lower() not in ("", "0", "false", "no")
+
+
 def _float(env: dict[str, str], name: str, default: float, zero: bool = False) -> float:
     """Seconds; `zero`: 0 is allowed (a budget of none), else the value must be > 0."""
     raw = env.get(name, "").strip()
@@ -131,6 +136,9 @@ class Settings:
     paced: bool = True
     vet_inputs: bool = True
     sibling_rate_limit: int = 0
+    # A strict gate is never conforming with a rule off, but for the rules accepted off.
+    strict: bool = False
+    allow_off: tuple[str, ...] = ()
 
     @property
     def needs_target(self) -> bool:
@@ -230,7 +238,9 @@ class Settings:
             max_requests=_int(env, "MAX_REQUESTS", DEPTHS[depth]["max_requests"]),
             max_campaigns=_int(env, "MAX_CAMPAIGNS", DEPTHS[depth]["max_campaigns"]) or 0,
             run_id=run_id or new_run_id(env),
-            derandomize=env.get("DERANDOMIZE", "").strip().lower() not in ("", "0", "false", "no"),
+            derandomize=_flag(env, "DERANDOMIZE"),
+            strict=_flag(env, "STRICT"),
+            allow_off=tuple(r for r in re.split(r"[\s,]+", env.get("ALLOW_OFF", "")) if r),
             baseline=Path(env["BASELINE"])
             if env.get("BASELINE", "").strip()
             else ROOT / "baseline.json",

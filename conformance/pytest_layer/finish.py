@@ -45,10 +45,13 @@ def _info(session: pytest.Session, run: Run, settings: Settings, status: int) ->
             accepted=tuple(sorted(run.accepted.used)),
             stale=tuple(m.StaleEntry(e.id, e.check, e.signature) for e in run.accepted.stale()),
         ),
+        strict=settings.strict,
+        rules_off=tuple(outcomes.rules_off(run.results)),
+        allowed_off=settings.allow_off,
     )
 
 
-def _status(run: Run, exitstatus: int) -> int:
+def _status(run: Run, settings: Settings, exitstatus: int) -> int:
     # pytest's own statuses stand: interrupted, internal error, usage error, and no tests (a run
     # that tested nothing is never turned green).
     if exitstatus in (2, 3, 4, 5) or not (run.results or run.setup_error):
@@ -56,6 +59,8 @@ def _status(run: Run, exitstatus: int) -> int:
     status = outcomes.exit_status(run.results, run.setup_error)
     if run.setup_error and exitstatus == outcomes.NOT_TESTED:
         return outcomes.NOT_TESTED
+    if settings.strict:
+        return outcomes.strict(status, outcomes.rules_off(run.results), settings.allow_off)
     return status
 
 
@@ -65,7 +70,7 @@ def finish_run(session: pytest.Session, exitstatus: int) -> None:
         return  # not a conformance run (the selftests)
     settings = run.settings or Settings.reports_only()
     with end_step("the end of the run", run.end_errors):
-        status = session.exitstatus = _status(run, exitstatus)
+        status = session.exitstatus = _status(run, settings, exitstatus)
         secrets = run.secrets()
         directory = settings.reports_dir
         files = ReportFiles(directory, run.ledger, secrets, run.end_errors)

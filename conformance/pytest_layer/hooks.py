@@ -7,6 +7,7 @@ knows what that target is.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import ExitStack
 
 import pluggy
@@ -44,3 +45,9 @@ def pytest_conformance_subscribe(run: object) -> None:
 def pytest_conformance_reproduce_note(settings: Settings) -> str | None:
     """For a target that is gone after the run (one a harness started): how to bring it back, so the
     reproduce lines can be replayed."""
+
+
+@hookspec(firstresult=True)
+def pytest_conformance_screen(config: object) -> Callable[[str], None] | None:
+    """Where the run's screen goes, line by line, when a front end draws it (the suite's own
+    command, which keeps pytest's own output in a log): None for pytest's terminal."""

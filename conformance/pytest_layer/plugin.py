@@ -22,8 +22,8 @@ from conformance.pytest_layer.classify import DECLARED, SUBFAILED, classify, sui
 from conformance.pytest_layer.collect import ordered, validate_rule_ids
 from conformance.pytest_layer.finish import pytest_unconfigure
 from conformance.pytest_layer.start import ITEMS, RUN, reports_dir, run_of, say, start
-from conformance.reports.build import terminal_summary
 from conformance.reports.junit import JUnitWriter
+from conformance.reports.screen import screen_lines
 from conformance.reports.terminal import RedactingFile, Terminal
 from conformance.run.api import Api
 from conformance.run.outcomes import TestResult
@@ -54,10 +54,17 @@ def pytest_configure(config: pytest.Config) -> None:
     if reporter is not None:
         writer = reporter._tw
         writer._file = RedactingFile(writer._file, run.secrets)
+    screen = config.hook.pytest_conformance_screen(config=config)
+    run.screen = screen is not None
+
+    def draw(line: str) -> None:  # the front end's screen is redacted here like every output
+        screen(redact(line, run.secrets()))
+
     run.events.subscribe(
         Terminal(
-            lambda line: say(config, line),
-            lambda report: terminal_summary(report, reports_dir(run)),
+            draw if screen is not None else (lambda line: say(config, line)),
+            lambda report: screen_lines(report, reports_dir(run)),
+            stops=run.screen,
         )
     )
     # junit.xml even for a setup stop (REPORTS_DIR is read the same way as the settings do).
@@ -80,6 +87,10 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     """The tests that will run (after `-m`/`-k`), for the plan; with `--collect-only`, the
     plan is printed and nothing is sent."""
     items = session.config.stash[ITEMS] = list(session.items)
+    from conformance.contract.rules import rules
+
+    run = run_of(session.config)
+    run.own_words = (*{w for i in items for w in (i.nodeid, i.name)}, *rules())
     if session.config.option.collectonly and items:
         from conformance.pytest_layer.start import print_plan
 

@@ -24,8 +24,14 @@ class StopLine:
     ) -> Iterator[None]:
         result = yield
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
-        stop = run_of(self.config).setup_error
-        if stop and isinstance(excinfo.value, pytest.exit.Exception) and reporter is not None:
+        run = run_of(self.config)
+        stop = run.setup_error
+        if (
+            stop
+            and not run.screen
+            and isinstance(excinfo.value, pytest.exit.Exception)
+            and reporter is not None
+        ):
             # pytest's reporter prints this memo at unconfigure; ours is printed instead.
             reporter._keyboardinterrupt_memo = None
             self.line = f"stopped: {stop}"

@@ -48,7 +48,7 @@ def finding_row(finding: Finding, test: str, accepted_by: str) -> m.FindingRow:
         what=tuple(visible(w) for w in finding.what),
         hint=finding.hint,
         repeat=finding.repeat,
-        reproduce=ex.curl() if ex else None,
+        reproduce=finding.reproduce or (ex.curl() if ex else None),
         response=response,
         accepted_by=accepted_by or None,
     )
@@ -190,52 +190,3 @@ def run_summary(report: m.Report) -> dict[str, Any]:
         "pace_wait_s": req.pace_wait_s,
         "by_part": {k: asdict(v) for k, v in sorted(req.by_part.items())},
     }
-
-
-def terminal_summary(report: m.Report, reports_dir: Path) -> list[str]:
-    """One line per broken rule, then the suite's own errors, then what the run did, then where
-    the reports are; from the report already built, so the terminal and the files say the same."""
-    lines = []
-    for r in report.broken:
-        first = r.findings[0]
-        repeat = f" [{first.repeat}]" if first.repeat else ""
-        label = history_label(report, r.rule)
-        lines.append(
-            f"FAIL {r.rule} ({r.failed} case(s)){label}{repeat}: {'; '.join(first.what)[:200]}"
-        )
-        lines.append(f"     {r.text}")
-        if first.reproduce:
-            lines.append(f"     reproduce: {first.reproduce[:400]}")
-    if report.run.reproduce_note and report.broken:
-        lines.append(f"reproduce: {report.run.reproduce_note}")
-    for entry in report.run.baseline.stale:
-        lines.append(
-            f"baseline: entry {entry.id} ({entry.check} / {entry.signature}) no longer "
-            "reproduces: stale"
-        )
-    for error in report.suite_errors:
-        if error.test.startswith("<end of run: "):
-            step = error.test.removeprefix("<end of run: ").removesuffix(">")
-            lines.append(
-                f"SUITE ERROR at the end of the run, {step}: {error.error} (a bug of the suite, "
-                f"not the target; traceback in {reports_dir / 'suite-error.txt'})"
-            )
-            continue
-        test = error.test.split("::", 1)[-1]
-        lines.append(
-            f"SUITE ERROR in {test}: {error.error} (a bug of the suite, not the target; "
-            "traceback in conformance.json)"
-        )
-    lines += fault_lines(report.requests.transport_faults)
-    lines += history_lines(report)
-    v, req = report.verdicts, report.requests
-    errors = f"{len(report.suite_errors)} suite error(s), " if report.suite_errors else ""
-    lines.append(
-        f"conformance: {v.failed} rule(s) broken, {v.not_tested} not tested, {v.passed} passed; "
-        f"{errors}{req.sent} requests, {req.throttled} throttled, "
-        f"{len(req.transport_errors)} transport fault(s), {req.campaigns_created} campaign(s) created"
-    )
-    if report.run.not_covered:
-        lines.append(f"stopped early: {report.run.not_covered}; the rest is reported as not tested")
-    lines.append(f"reports: {reports_dir}/conformance.md (seed {report.run.seed})")
-    return lines

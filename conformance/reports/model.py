@@ -12,7 +12,7 @@ from typing import Any
 
 from conformance.reports.typed import from_json
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 VERDICTS = ("failed", "not tested", "off", "no case", "passed")
 LABELS = ("new", "persisting", "flaky")
 
@@ -179,6 +179,10 @@ class RunInfo:
     not_covered: str | None
     reproduce_note: str | None
     baseline: BaselineUse
+    # A strict gate (never conforming with a rule off), the rules off, those accepted off.
+    strict: bool
+    rules_off: tuple[str, ...]
+    allowed_off: tuple[str, ...]
 
 
 @dataclass(frozen=True)

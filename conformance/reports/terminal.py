@@ -36,9 +36,16 @@ class Terminal:
     every 10 s of a long test or wait, and at the end the findings and the verdict. `write`
     puts one line out (the pytest layer's, past its capture)."""
 
-    def __init__(self, write: Callable[[str], None], summary: Callable[[Report], list[str]]):
+    def __init__(
+        self,
+        write: Callable[[str], None],
+        summary: Callable[[Report], list[str]],
+        stops: bool = False,
+    ) -> None:
+        """`stops`: the summary is said for a setup stop too (else pytest's own stop line is)."""
         self.write = write
         self.summary = summary
+        self.stops = stops
         self.last = time.monotonic()
 
     def __call__(self, event: Event) -> None:
@@ -51,7 +58,7 @@ class Terminal:
                 self.last = now
                 test = event.test.split("::", 1)[-1]
                 self.write(f"  ... {event.sent} requests, {event.elapsed:.0f} s elapsed, in {test}")
-        elif isinstance(event, RunReported) and not event.report.run.setup_error:
+        elif isinstance(event, RunReported) and (self.stops or not event.report.run.setup_error):
             # A setup stop is its one line (`stopped: ...`), not a summary of nothing.
             for line in self.summary(event.report):
                 self.write(line)

@@ -82,10 +82,11 @@ class Inputs:
 
     def require(self, *variables: str) -> None:
         """Raise InputMissing (off) or NotRunnable for the first input a check cannot use."""
+        missing = [v for v in variables if v in OPTIONAL and not self.given(v)]
+        if missing:
+            needs = " and ".join(f"{v} ({OPTIONAL[v].what})" for v in missing)
+            raise InputMissing(f"{OPTIONAL[missing[0]].turns_on} needs {needs}")
         for variable in variables:
-            if variable in OPTIONAL and not self.given(variable):
-                spec = OPTIONAL[variable]
-                raise InputMissing(f"{spec.turns_on} needs {variable} ({spec.what})")
             if variable in self.rejected:
                 raise NotRunnable(self.rejected[variable])
 

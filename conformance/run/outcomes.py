@@ -18,6 +18,7 @@ TRANSPORT_FAULTS = 6
 NOT_TESTED = 7
 SETUP_ERROR = 8
 SUITE_ERROR = 9
+RULES_OFF = 10
 
 EXIT_MEANING: Mapping[int, str] = MappingProxyType(
     {
@@ -28,6 +29,24 @@ EXIT_MEANING: Mapping[int, str] = MappingProxyType(
         SETUP_ERROR: "setup error: configuration or preflight stopped the run before any test, "
         "or the target rejected an optional input (its checks not runnable, nothing else broken)",
         SUITE_ERROR: "suite error: the suite's own code failed (a bug of ours, not the target's)",
+        RULES_OFF: "rules off: a strict gate with rules whose optional input was not given "
+        "(name the inputs, or accept the rules off with ALLOW_OFF)",
+    }
+)
+# The verdict in a word, by exit status (pytest's own statuses have theirs).
+VERDICT: Mapping[int, str] = MappingProxyType(
+    {
+        CONFORMING: "CONFORMING",
+        FINDINGS: "FINDINGS",
+        2: "INTERRUPTED",
+        3: "INTERNAL ERROR",
+        4: "USAGE ERROR",
+        5: "NO TESTS",
+        TRANSPORT_FAULTS: "TRANSPORT FAULTS",
+        NOT_TESTED: "NOT TESTED",
+        SETUP_ERROR: "SETUP ERROR",
+        SUITE_ERROR: "SUITE ERROR",
+        RULES_OFF: "RULES OFF",
     }
 )
 
@@ -76,4 +95,20 @@ def after_end_errors(status: int) -> int:
     error, unless findings or a setup stop outrank it (pytest's own statuses stand too)."""
     if status in (CONFORMING, TRANSPORT_FAULTS, NOT_TESTED):
         return SUITE_ERROR
+    return status
+
+
+def rules_off(results: Iterable[TestResult]) -> list[str]:
+    """The rules every case of which is off (its optional input not given), in rule order."""
+    off: dict[str, bool] = {}
+    for r in results:
+        for rule in r.declared:
+            off[rule] = off.get(rule, True) and r.kind is Kind.OFF and not r.rejected_input
+    return sorted(rule for rule, all_off in off.items() if all_off)
+
+
+def strict(status: int, off: list[str], allowed: Iterable[str]) -> int:
+    """A strict gate's status: never conforming with a rule off that was not accepted off."""
+    if status == CONFORMING and set(off) - set(allowed):
+        return RULES_OFF
     return status

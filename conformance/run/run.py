@@ -26,6 +26,7 @@ from conformance.run.ledger import Ledger
 from conformance.run.outcomes import TestResult
 from conformance.settings import Settings
 from conformance.wire.exchange import Exchange
+from conformance.wire.redact import Secrets
 from conformance.wire.session import GuardedSession, RequestBudget
 
 if TYPE_CHECKING:
@@ -81,6 +82,9 @@ class Run:
     report: Report | None = None  # the built report, once written
     end_errors: list[EndError] = field(default_factory=list)
     history_warning: str | None = None  # the history's one warning line, if any
+    screen: bool = False  # a front end draws the screen (its verdict line says a stop too)
+    # The suite's own words (the collected tests' names and the rule ids) that masking keeps.
+    own_words: tuple[str, ...] = ()
     # Whatever the run started (a harness's target) is closed with it.
     stack: ExitStack = field(default_factory=ExitStack)
 
@@ -93,9 +97,10 @@ class Run:
         """A conformance run (a target was asked for, or the run stopped trying)."""
         return self.settings is not None or bool(self.setup_error)
 
-    def secrets(self) -> list[str]:
+    def secrets(self) -> Secrets:
+        """Every key to mask, and the suite's own words masking must keep (test names, ids)."""
         own = self.settings.secrets() if self.settings else []
-        return own + self.given_secrets
+        return Secrets(own + self.given_secrets, self.own_words)
 
     # --- targets ---------------------------------------------------------------------------
     def start(self, settings: Settings) -> Api:

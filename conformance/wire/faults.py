@@ -89,7 +89,14 @@ def classify(exc: BaseException | None, url: str = "") -> tuple[str, str]:
     if (cert := _first(chain, ssl.SSLCertVerificationError, ssl.CertificateError)) is not None:
         return "tls-certificate", f"TLS {certificate_problem(cert)}{at}: {CA_HINT}"
     if (tls := _first(chain, ssl.SSLError)) is not None:
-        return "tls", f"TLS failure{at}: {getattr(tls, 'reason', None) or type(tls).__name__}"
+        reason = getattr(tls, "reason", None) or type(tls).__name__
+        if str(reason).upper() in ("WRONG_VERSION_NUMBER", "HTTP_REQUEST"):
+            # A plain-HTTP server answers the TLS hello with an HTTP error: not a TLS server.
+            return "tls", (
+                f"TLS failure{at}: {reason}: this port speaks plain HTTP, not TLS; "
+                "use an http:// BASE_URL, or the port that serves https"
+            )
+        return "tls", f"TLS failure{at}: {reason}"
     if _first(chain, requests.exceptions.ProxyError, u3.ProxyError) is not None:
         return "proxy", f"the proxy failed or refused the connection{at}"
     if _first(chain, u3.NameResolutionError, socket.gaierror) is not None:

@@ -41,8 +41,19 @@ def secret_forms(secret: str) -> tuple[set[str], set[str]]:
     return {f for f in caseless if len(f) >= MIN_FORM}, exact
 
 
+class Secrets(list[str]):
+    """The keys to mask, and the suite's own words to keep as they are (`keep`: its test names,
+    rule ids): a key's derived form may be a word of ours (a key `cc_test_other` has the form
+    `test_other`, which a test's name holds), and masking must never rewrite what the suite
+    says, while every form of a key the target sends back is still masked."""
+
+    def __init__(self, secrets: Iterable[str] = (), keep: Iterable[str] = ()) -> None:
+        super().__init__(secrets)
+        self.keep = tuple(keep)
+
+
 @lru_cache(maxsize=32)
-def _pattern(secrets: tuple[str, ...]) -> re.Pattern[str] | None:
+def _pattern(secrets: tuple[str, ...], keep: tuple[str, ...] = ()) -> re.Pattern[str] | None:
     caseless: set[str] = set()
     exact: set[str] = set()
     for secret in secrets:
@@ -52,7 +63,17 @@ def _pattern(secrets: tuple[str, ...]) -> re.Pattern[str] | None:
     # Longest first, so a key that contains another key is masked whole.
     parts = [f"(?i:{re.escape(f)})" for f in sorted(caseless, key=len, reverse=True)]
     parts += [re.escape(f) for f in sorted(exact, key=len, reverse=True)]
-    return re.compile("|".join(parts)) if parts else None
+    if not parts:
+        return None
+    # Our own words first, in a group of their own, where one of them holds a key's form: a
+    # match of the group is kept as it is (see `redact`).
+    words = [w for w in keep if any(re.search(p, w) for p in parts)]
+    own = [f"(?P<own>{'|'.join(re.escape(w) for w in sorted(words, key=len, reverse=True))})"]
+    return re.compile("|".join((own if words else []) + parts))
+
+
+def _masked(match: re.Match[str]) -> str:
+    return match.group() if match.groupdict().get("own") else MASK
 
 
 # A lone surrogate is a valid JSON escape (`"\\ud800"`) but no Unicode scalar value: no UTF-8
@@ -70,8 +91,9 @@ def redact(text: str, secrets: Iterable[str]) -> str:
     """`text` as it may leave the process: every form of every key masked (see
     `secret_forms`), and every lone surrogate escaped (`scalar_values`). Every file, the
     terminal and the history go through here last."""
-    pattern = _pattern(tuple(sorted({s for s in secrets if s})))
-    return scalar_values(pattern.sub(MASK, text) if pattern is not None else text)
+    keep = getattr(secrets, "keep", ())
+    pattern = _pattern(tuple(sorted({s for s in secrets if s})), tuple(sorted(set(keep))))
+    return scalar_values(pattern.sub(_masked, text) if pattern is not None else text)
 
 
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:

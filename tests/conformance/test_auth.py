@@ -43,7 +43,14 @@ def test_key_without_permission_is_403(api: Api) -> None:
 def test_other_clients_template_is_404(api: Api) -> None:
     api.run.inputs.require("OTHER_API_KEY", "TEMPLATE_ID")
     body = {**valid(api), "templateId": api.settings.template_id}
-    expect_status(api, api.post(body, key="OTHER_API_KEY"), 404, "auth.tenant")
+    expect_status(
+        api,
+        api.post(body, key="OTHER_API_KEY"),
+        404,
+        "auth.tenant",
+        hint="OTHER_API_KEY may be wrong (a key of API_KEY's own client), or the target lets "
+        "another client use this template",
+    )
 
 
 @pytest.mark.parametrize(

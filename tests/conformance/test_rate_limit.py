@@ -16,7 +16,7 @@ import pytest
 
 from conformance.checks.ratelimit import quiet_body
 from conformance.checks.verdict import expect_status, fail
-from conformance.findings import CannotJudge
+from conformance.findings import CannotJudge, ConformanceFailure, Finding
 from conformance.run.api import Api
 from conformance.run.cost import Cost
 from conformance.settings import Settings
@@ -61,6 +61,14 @@ def per_key_cost(settings: Settings, left: int) -> Cost:
     return Cost(0, 0, 1, RETRIES) if _proof(settings) else Cost(1)
 
 
+def burst_line(exchange: Exchange, count: int) -> str:
+    """The burst as a shell loop: `count` requests back to back, each one's status printed."""
+    return (
+        f"for i in $(seq {count}); do {exchange.curl()} -s -o /dev/null -w '%{{http_code}}\\n'; "
+        "done"
+    )
+
+
 @dataclass
 class Burst:
     served: int  # requests served before the first 429
@@ -101,11 +109,20 @@ def burst(limited_api: Api) -> Burst:
 def test_limit_is_exact(burst: Burst, limited_api: Api) -> None:
     limit = limited_api.settings.rate_limit or 0
     if burst.refused is None:
-        fail(
-            "rate.limit",
-            f"{limit + 1} requests in a row were served in a fresh window, twice (RATE_LIMIT={limit})",
-            burst.last,
-            hint=f"a loop reproduces it: for i in $(seq {limit + 1}); do <the line above>; done",
+        raise ConformanceFailure(
+            [
+                Finding(
+                    "rate.limit",
+                    (
+                        f"{limit + 1} requests in a row were served in a fresh window, twice "
+                        f"(RATE_LIMIT={limit})",
+                    ),
+                    burst.last,
+                    hint="RATE_LIMIT may be wrong (lower than the target's limit), or the "
+                    "target does not limit",
+                    reproduce=burst_line(burst.last, limit + 1),
+                )
+            ]
         )
     if burst.served < limit:
         fail(
@@ -147,7 +164,13 @@ def test_limit_is_per_key(burst: Burst, limited_api: Api) -> None:
             quiet = quiet_body(limited_api.settings.name_prefix)
             exchange = limited_api.post(quiet, key="OTHER_API_KEY")
     if exchange.status == 429:
-        fail("rate.per-key", "another key is throttled by this key's burst", exchange)
+        fail(
+            "rate.per-key",
+            "another key is throttled by this key's burst",
+            exchange,
+            hint="OTHER_API_KEY may be wrong (a key that shares API_KEY's limit), or the "
+            "target counts every key together",
+        )
     expect_status(limited_api, exchange, 404, "rate.per-key")
 
 

@@ -129,6 +129,8 @@ def test_clients_are_told_apart(api: Api, request: pytest.FixtureRequest) -> Non
                 "semantic.client",
                 f"both clients' campaigns carry client.id {mine['client']['id']}",
                 other_exchange,
+                hint="OTHER_API_KEY may be wrong (a key of API_KEY's own client), or the "
+                "target gives every client the same id",
             )
 
     judge_repeatedly(

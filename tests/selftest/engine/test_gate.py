@@ -145,3 +145,14 @@ def test_plan_lists_the_matrix_and_sends_nothing(tmp_path: Path) -> None:
     curls = [line for line in out.splitlines() if line.startswith("curl -X POST")]
     assert 40 <= len(curls) <= 60
     assert CANARY not in out and all('"x-api-key: $API_KEY"' in c for c in curls)
+
+
+@pytest.mark.parametrize("defect", ["description_dropped", "handler_fields_swapped"])
+def test_a_finding_never_costs_another_rule_its_verdict(tmp_path: Path, defect: str) -> None:
+    """A defect that fails every creating case re-runs within the campaigns the plan keeps
+    for re-runs: every other rule is still judged, none is left not tested."""
+    run = run_suite(tmp_path, SEED="20261126", REFSERVER_DEFECT=defect)
+    report = run.conformance()
+    assert run.code == 1, run.output[-2000:]
+    assert [r.rule for r in report.broken] == ["semantic.echo"]
+    assert report.verdicts.not_tested == 0, [r.rule for r in report.rules if r.not_tested]
