@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
 import traceback
 from collections import OrderedDict
 from typing import Any
@@ -12,7 +14,18 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import campaign, config, defects, jsonbody, seed, shaping, validation, variants, wire
+from . import (
+    campaign,
+    config,
+    defects,
+    jsonbody,
+    seed,
+    shaping,
+    storage,
+    validation,
+    variants,
+    wire,
+)
 from .defects import active
 from .ratelimit import make_limiter, too_many
 from .routes import campaign_routes
@@ -173,6 +186,9 @@ async def _validation_first(request: Request) -> None:
 
 async def _create(request: Request) -> Response:
     state = request.app.state
+    if variants.active("answers_out_of_order"):
+        # Requests that arrive together are answered in any order.
+        await asyncio.sleep(random.uniform(0.0, 0.02))
     if active("validation_before_auth"):
         await _validation_first(request)
     key = request.headers.get("x-api-key")
@@ -181,7 +197,10 @@ async def _create(request: Request) -> Response:
         early = await _parse(request)
         if errors := validation.validate(early):
             raise _validation_failed(errors)
-    retry_after = state.limiter.hit(key or "")
+    if active("rate_limit_racy"):
+        retry_after = await storage.racy_hit(state.limiter, key or "")
+    else:
+        retry_after = state.limiter.hit(key or "")
     if retry_after is not None:
         body, headers = too_many(retry_after)
         return _json(429, body, headers)
@@ -196,10 +215,14 @@ async def _create(request: Request) -> Response:
     ):
         _template(body, principal)
     errors = validation.validate(body)
+    if not errors and isinstance(body, dict):
+        errors = storage.refused(body)
     if errors:
         raise _validation_failed(errors)
     template = _template(body, principal)
-    created = campaign.build(body, principal, template)
+    if why := storage.fault(body):
+        raise PlantedFault(why)
+    created = campaign.build(body, principal, template, campaign_id=await storage.new_id())
     store: OrderedDict[str, dict[str, Any]] = state.campaigns
     store[created["id"]] = created
     while len(store) > MAX_STORED:

@@ -8,7 +8,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from . import config, formats, seed, variants
+from . import config, formats, seed, storage, variants
 from .contract import echoed_fields
 from .defects import EVERY_NTH, active
 
@@ -118,8 +118,9 @@ def build(
     principal: seed.Principal,
     template: seed.Template | None,
     now: datetime | None = None,
+    campaign_id: str = "",
 ) -> dict[str, Any]:
-    """The new draft campaign for a validated body."""
+    """The new draft campaign for a validated body (`campaign_id`: one made elsewhere)."""
     stamp = formats.now_ns() if now is None else int(now.timestamp() * 1e9)
     created = updated = formats.rfc3339(stamp)
     if active("timestamps_inverted"):
@@ -144,7 +145,7 @@ def build(
     client = _client(principal)
     configs = _configs(template, principal.client.id)
     campaign: dict[str, Any] = {
-        "id": _REUSED_ID if active("id_reused") else formats.campaign_id(),
+        "id": _REUSED_ID if active("id_reused") else campaign_id or formats.campaign_id(),
         "createdAt": created,
         "updatedAt": updated,
         "startDate": None,
@@ -195,6 +196,8 @@ def build(
     for field in echoed_fields():
         # A field the contract echoes and this builder does not know yet is echoed as sent.
         campaign.setdefault(field, body.get(field))
+    for field in storage.FREE_TEXT:
+        campaign[field] = storage.stored(field, campaign[field])
     if active("campaign_missing_features"):
         del campaign["features"]
     return campaign

@@ -46,6 +46,7 @@ class ServerState:
 
     config: ServerConfig
     created: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    id_counter: int = 0  # the ids of the counter defect (read and written without a lock)
     answered: Counter[str] = field(default_factory=Counter)
     succeeded: Counter[str] = field(default_factory=Counter)
 

@@ -269,6 +269,58 @@ CATALOGUE: tuple[Defect, ...] = (
         "order",
         "the body is judged before the limit: a throttled key's bad body gets 400/422, not 429",
     ),
+    # Hard values in free-text fields (refserver/storage.py): storage encodings, undocumented
+    # limits, filters, normalisation on store; and races under concurrent requests.
+    _d("nul_in_text_500", "robustness.no-5xx", "500 when a free-text field holds NUL"),
+    _d(
+        "description_astral_500",
+        "robustness.no-5xx",
+        "500 when description holds a character outside the BMP (a 3-byte UTF-8 column)",
+    ),
+    _d(
+        "assistant_id_length_limit",
+        "request.valid-accepted",
+        "primaryAssistantId longer than 1024 characters is a 422 (an undocumented limit)",
+    ),
+    _d(
+        "blank_assistant_id_rejected",
+        "request.valid-accepted",
+        "a whitespace-only afterHoursAssistantId (not the empty one) is a 422",
+    ),
+    _d(
+        "markup_rejected",
+        "request.valid-accepted",
+        "afterHoursTerminalNumber with < > ' or \" is a 422 (a filter)",
+    ),
+    _d("description_crlf_normalised", "semantic.echo", "CR LF in description stored as LF"),
+    _d("name_backslashes_doubled", "semantic.echo", "backslashes in name echoed doubled"),
+    _d("assistant_id_nfc_stored", "semantic.echo", "primaryAssistantId NFC-normalised on store"),
+    _d(
+        "terminal_number_zero_width_stripped",
+        "semantic.echo",
+        "zero-width and bidi characters stripped from primaryTerminalNumber",
+    ),
+    _d(
+        "empty_terminal_number_null",
+        "semantic.echo",
+        'an empty primaryTerminalNumber "" is stored as null',
+    ),
+    _d(
+        "terminal_number_formatted",
+        "semantic.echo",
+        "primaryTerminalNumber +15550100001 stored formatted as +1 555-010-0001",
+    ),
+    _d("markup_html_escaped", "semantic.echo", "afterHoursTerminalNumber HTML-escaped on store"),
+    _d(
+        "id_counter_race",
+        "semantic.id",
+        "ids from a counter read and written without a lock: concurrent creations share one",
+    ),
+    _d(
+        "rate_limit_racy",
+        "rate.limit",
+        "the rate-limit count is read and written without a lock: a concurrent burst gets through",
+    ),
     # Conditional: only in a combination of inputs, for one value shape at an edge, or on
     # one request in dozens. Each is invisible to a suite that varies one thing at a time.
     _d(

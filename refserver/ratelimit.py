@@ -44,6 +44,17 @@ class FixedWindowLimiter:
         self._windows: dict[str, tuple[float, int]] = {}
         self._lock = threading.Lock()
 
+    def peek(self, key: str) -> int | None:
+        """What `hit` would answer, without counting (the race defect reads, then writes)."""
+        if self.limit <= 0:
+            return None
+        now = self._clock()
+        with self._lock:
+            start, count = self._windows.get(key, (now, 0))
+        if now - start >= self.window or count < self.limit:
+            return None
+        return max(1, math.ceil(start + self.window - now))
+
     def hit(self, key: str) -> int | None:
         """Count one request; None if admitted, else the whole seconds to wait."""
         if self.limit <= 0 or active("rate_limit_never"):

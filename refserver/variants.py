@@ -276,6 +276,13 @@ CATALOGUE: tuple[Variant, ...] = (
         'RFC 8259 §2: "JSON-text = ws value ws"; ws is space, tab, line feed or carriage return',
         "every body starts with CR LF, a space and a tab before the JSON value",
     ),
+    _v(
+        "answers_out_of_order",
+        'RFC 9110 §9.1: each request is answered on its own; CONTRACT.md "HTTP": "RFC 9110 '
+        'semantics" (nothing orders the answers of concurrent requests)',
+        "every creating request waits 0 to 20 ms before it is answered, so requests sent "
+        "together are answered in any order",
+    ),
     _v("keys_reversed", _UNORDERED, "the members of every JSON object in reverse order"),
     _v("keys_sorted", _UNORDERED, "the members of every JSON object sorted by name"),
     _v(

@@ -13,6 +13,7 @@ import sys
 import pytest
 
 from conformance.checks.contexts import GATE_FACTORS, NIGHTLY_FACTORS, contexts
+from conformance.checks.packing import assign
 from conformance.checks.repeat import NIGHTLY_RUNS, NIGHTLY_SHARE
 from conformance.contract.document import target_operation
 from conformance.contract.matrix import build_matrix
@@ -72,6 +73,13 @@ def main() -> int:
     print("\n".join(f"#   {ctx.id}" for ctx in rows))
     if depth == "nightly":
         print(f"# nightly repeats: one case in {NIGHTLY_SHARE} runs {NIGHTLY_RUNS} times")
+    hard, extra = assign(rows, depth, settings.name_prefix)
+    print(
+        f"\n# hard values ({depth}), packed in the rows above and {len(extra)} row(s) of their own:"
+    )
+    for n, packed in enumerate([*hard, *extra]):
+        if packed.values:
+            print(f"#   row {n}: " + "; ".join(packed.said(f) for f in packed.values))
     items = collect()
     others = [i.nodeid for i in items if "test_boundary" not in i.nodeid]
     print(f"\n# other tests ({len(others)}; some need optional keys):")

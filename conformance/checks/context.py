@@ -59,7 +59,8 @@ class Sent:
 class RunMemory:
     """What earlier answers of this target said, for the rules that span several calls."""
 
-    seen_ids: set[str] = field(default_factory=set)
+    # Every id returned so far, with when its request was on the wire (sent, answered).
+    seen_ids: dict[str, tuple[float, float]] = field(default_factory=dict)
     client_ids: dict[str, set[str]] = field(default_factory=dict)
     # A campaign (and its exchange) created with each key variable, for the client-identity
     # check: the context rows' campaigns are judged again, not sent again.

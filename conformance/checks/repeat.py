@@ -37,6 +37,16 @@ class Allowance:
     rules: set[str] = field(default_factory=set)
     taken: dict[str, tuple[int, int]] = field(default_factory=dict)
 
+    def spend(self, test: str, requests: int, campaigns: int) -> bool:
+        """A probe a finding asks for (the culprit of a packed body), when it is left."""
+        if requests > self.requests or campaigns > self.campaigns:
+            return False
+        self.requests -= requests
+        self.campaigns -= campaigns
+        had = self.taken.get(test, (0, 0))
+        self.taken[test] = (had[0] + requests, had[1] + campaigns)
+        return True
+
     def take(self, failure: ConformanceFailure, test: str, requests: int, campaigns: int) -> bool:
         new = {f.rule for f in failure.findings} - self.rules
         if not new or requests > self.requests or campaigns > self.campaigns:

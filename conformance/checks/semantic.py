@@ -62,9 +62,12 @@ def id_is_fresh_uuid(ctx: CheckContext, exchange: Exchange) -> Problems:
     cid = campaign.get("id")
     if not isinstance(cid, str) or not UUID_RE.match(cid):
         return [f"id {cid!r} is not a UUID"]
-    if cid in ctx.memory.seen_ids:
+    span = (exchange.sent_at, exchange.sent_at + exchange.elapsed)
+    if (earlier := ctx.memory.seen_ids.get(cid)) is not None:
+        if earlier[0] < span[1] and span[0] < earlier[1]:  # the two were on the wire together
+            return [f"one id {cid} returned for 2 concurrent creations"]
         return [f"id {cid} was already returned by an earlier call of this run"]
-    ctx.memory.seen_ids.add(cid)
+    ctx.memory.seen_ids[cid] = span
     return []
 
 

@@ -7,6 +7,7 @@ campaign budget leaves once every other test is planned. No marker: one request,
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 import pytest
 
@@ -62,4 +63,7 @@ def run_plan(items: Iterable[pytest.Item], settings: Settings, reserve: int) -> 
     rest = [(i.nodeid, declared(i, settings, left)) for i in items if takes_rest(i)]
     order = {i.nodeid: n for n, i in enumerate(items)}
     tests = sorted(first + rest, key=lambda t: order[t[0]])
-    return plan(own, tests)
+    concurrency = {
+        m.args[1]: m.args[0] for i in items if (m := i.get_closest_marker("concurrent")) is not None
+    }
+    return replace(plan(own, tests), concurrency=concurrency)

@@ -10,9 +10,17 @@ from pathlib import Path
 
 import pytest
 
+from conformance.findings import Kind
 from conformance.pytest_layer.start import ITEMS, run_of
 from conformance.reports import model as m
-from conformance.reports.ending import ERROR_FILE, ReportFiles, end_step, finish, keep_errors
+from conformance.reports.ending import (
+    ERROR_FILE,
+    EndError,
+    ReportFiles,
+    end_step,
+    finish,
+    keep_errors,
+)
 from conformance.reports.remember import attach
 from conformance.run import outcomes
 from conformance.run.run import Run
@@ -69,6 +77,7 @@ def finish_run(session: pytest.Session, exitstatus: int) -> None:
     if not run.active:
         return  # not a conformance run (the selftests)
     settings = run.settings or Settings.reports_only()
+    _late_overspending(run)
     with end_step("the end of the run", run.end_errors):
         status = session.exitstatus = _status(run, settings, exitstatus)
         secrets = run.secrets()
@@ -89,6 +98,17 @@ def finish_run(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = run.report.run.exit_status if run.report else outcomes.SUITE_ERROR
     with end_step("closing what the run started", run.end_errors):
         run.stack.close()
+
+
+def _late_overspending(run: Run) -> None:
+    """A test held to its declaration once more at the end: a request filed under it after it
+    ended (a concurrent batch sends for tests still to come) is counted then."""
+    if run.plan is None:
+        return
+    told = {r.nodeid for r in run.results if r.kind is Kind.SUITE_ERROR}
+    for test in run.plan.tests:
+        if test not in told and (why := run.overspent(test)):
+            run.end_errors.append(EndError(f"the cost of {test}", f"{test} {why}", ""))
 
 
 def end_lines(run: Run) -> list[str]:

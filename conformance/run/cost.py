@@ -6,7 +6,7 @@ declaration: a test that spends more is a suite error naming it."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from conformance.settings import Settings
 
@@ -43,6 +43,8 @@ class Plan:
     tests: Mapping[str, Cost]
     reruns: int = RERUN_REQUESTS
     reserved_campaigns: int = RERUN_CAMPAIGNS
+    # What goes n at a time, by what it is (a test's `concurrent` marker).
+    concurrency: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def total(self) -> Cost:
@@ -83,10 +85,14 @@ class Plan:
         )
         named = ", ".join(f"{n} {why}" for why, n in extras.items())
         lines.append(
-            f"  findings may add at most {self.findings_may_add} requests ({self.reruns} re-runs"
+            f"  findings may add at most {self.findings_may_add} requests ({self.reruns} for "
+            "re-runs and culprit searches"
             + (f", {named}" if named else "")
             + f"): at most {self.at_most} in all"
         )
+        if self.concurrency:
+            batches = "; ".join(f"{what}: {n} at once" for what, n in self.concurrency.items())
+            lines.append(f"  concurrent: {batches} (never more than the pace leaves in a window)")
         limit = settings.max_requests
         if limit is not None and self.at_most > limit:
             lines.append(

@@ -4,6 +4,7 @@ reporter can be fed a recorded list of them with no target at all."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -89,13 +90,17 @@ class Events:
     """The run's bus: subscribers are called in the order they subscribed."""
 
     subscribers: list[Subscriber] = field(default_factory=list)
+    # A batch of concurrent requests publishes from several threads: subscribers are called
+    # one event at a time, so none of them needs a lock of its own.
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     def subscribe(self, subscriber: Subscriber) -> None:
         self.subscribers.append(subscriber)
 
     def publish(self, event: Event) -> None:
-        for subscriber in list(self.subscribers):
-            subscriber(event)
+        with self._lock:
+            for subscriber in list(self.subscribers):
+                subscriber(event)
 
 
 __all__ = [

@@ -6,12 +6,14 @@ subscribes to."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from conformance.checks.context import RunMemory
 from conformance.checks.ratelimit import WindowProof, quiet_body
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
 
 # What the run sends before any test (the preflight, the vetting), filed under this name.
 SETUP = "preflight"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,9 @@ class Run:
     def __post_init__(self) -> None:
         self.events.subscribe(self.ledger)
         self.events.subscribe(self._on_throttle)
+        # The test a request counts against, when a thread of a concurrent batch says.
+        self._local = threading.local()
+        self._draw_lock = threading.Lock()
 
     @property
     def active(self) -> bool:
@@ -119,17 +125,38 @@ class Run:
         return Api(self, settings, session, memory or RunMemory())
 
     def _filing(self) -> str:
-        return self.current_test
+        return getattr(self._local, "test", None) or self.current_test
 
     @contextmanager
     def filed_under(self, test: str) -> Iterator[None]:
-        """The requests sent inside count and are recorded under `test` (the rate-limit proof,
-        taken at another test's boundary, is the rate-limit test's)."""
-        outer, self.current_test = self.current_test, test
+        """The requests this thread sends inside count and are recorded under `test` (the
+        rate-limit proof, taken at another test's boundary, is the rate-limit test's; each
+        request of a concurrent batch is its own test's)."""
+        outer = getattr(self._local, "test", None)
+        self._local.test = test
         try:
             yield
         finally:
-            self.current_test = outer
+            self._local.test = outer
+
+    def concurrently(
+        self, jobs: Sequence[tuple[str, Callable[[], T]]], size: int
+    ) -> list[T | BaseException]:
+        """Each job (the test it counts against, what it sends) in a thread, `size` at a time;
+        what each returned or raised, in order. Sending only: the tests judge their answers
+        afterwards, one at a time."""
+
+        def one(job: tuple[str, Callable[[], T]]) -> T | BaseException:
+            with self.filed_under(job[0]):
+                try:
+                    return job[1]()
+                except Exception as exc:  # the job's own test reports it
+                    return exc
+
+        if size <= 1:
+            return [one(job) for job in jobs]
+        with ThreadPoolExecutor(max_workers=size) as pool:
+            return list(pool.map(one, jobs))
 
     # --- campaigns -------------------------------------------------------------------------
     def campaigns_left(self) -> int:
@@ -147,7 +174,8 @@ class Run:
                 "a case that would create one more is not sent"
             )
         if intended:
-            self.draws[self.current_test] += 1
+            with self._draw_lock:  # a concurrent batch's threads draw at once
+                self.draws[self._filing()] += 1
 
     # --- tests -----------------------------------------------------------------------------
     def begin_test(self, test: str) -> None:

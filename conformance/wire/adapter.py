@@ -9,6 +9,7 @@ import contextlib
 import http.client
 import socket
 import ssl
+import threading
 import weakref
 from typing import Any
 
@@ -46,24 +47,31 @@ class TrackingAdapter(HTTPAdapter):
     managers get the same connections, so a deadline holds through a proxy exactly as direct."""
 
     def __init__(self, **kwargs: Any) -> None:
-        self.live: weakref.WeakSet[HTTPConnection] = weakref.WeakSet()
+        # The connections of each thread (a batch of concurrent requests has one a thread): a
+        # deadline cuts its own request's, never another's.
+        self.live: dict[int, weakref.WeakSet[HTTPConnection]] = {}
+        self._lock = threading.Lock()
         super().__init__(max_retries=0, **kwargs)
 
+    def _track(self, conn: HTTPConnection) -> None:
+        with self._lock:
+            self.live.setdefault(threading.get_ident(), weakref.WeakSet()).add(conn)
+
     def _pool_classes(self) -> dict[str, type[HTTPConnectionPool]]:
-        live = self.live
+        track = self._track
 
         class Conn(HTTPConnection):
             response_class = FinalResponse
 
             def connect(self) -> None:
-                live.add(self)  # before connecting: a slow connect (or proxy CONNECT) is cut too
+                track(self)  # before connecting: a slow connect (or proxy CONNECT) is cut too
                 super().connect()
 
         class TLSConn(HTTPSConnection):
             response_class = FinalResponse
 
             def connect(self) -> None:
-                live.add(self)
+                track(self)
                 super().connect()
 
         class Pool(HTTPConnectionPool):
@@ -91,13 +99,21 @@ class TrackingAdapter(HTTPAdapter):
             manager.tracked = True  # type: ignore[attr-defined]
         return manager
 
-    def cut(self) -> None:
-        """Shut every connection's socket: a blocked read returns at once with an error."""
-        for conn in list(self.live):
+    def cut(self, thread: int) -> None:
+        """Shut the socket of every connection `thread` opened: a blocked read returns at once
+        with an error."""
+        with self._lock:
+            conns = list(self.live.pop(thread, ()))
+        for conn in conns:
             sock = getattr(conn, "sock", None)
             if sock is not None:
                 with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
+
+    def forget(self, thread: int) -> None:
+        """The thread's exchange is over: its connections are closed already."""
+        with self._lock:
+            self.live.pop(thread, None)
 
 
 def _one_exchange_per_connection(pool: HTTPConnectionPool, conn: Any) -> None:

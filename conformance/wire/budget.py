@@ -4,6 +4,7 @@ wait, bounded: what the guarded session checks before and after every request.""
 from __future__ import annotations
 
 import math
+import threading
 import time
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -30,6 +31,12 @@ class RequestBudget:
     max_time: float
     started: float = field(default_factory=time.monotonic)
     sent: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def count(self) -> None:
+        """A request reached the target (a batch's threads count at once)."""
+        with self._lock:
+            self.sent += 1
 
     def remaining(self) -> float:
         return self.max_time - (time.monotonic() - self.started)

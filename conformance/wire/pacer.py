@@ -39,3 +39,9 @@ class KeyPacer:
     def record(self, key: str | None, now: float) -> None:
         log = self.logs.setdefault(key, deque(maxlen=max(self.limit, 1) + 4))
         log.append(now)
+
+    def room(self, key: str | None, now: float) -> int:
+        """How many requests with `key` may go at once now, within the limit."""
+        log = self.logs.get(key, ())
+        recent = sum(1 for t in log if t + self.window + self.margin > now)
+        return max(0, self.limit - recent)

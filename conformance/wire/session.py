@@ -91,6 +91,7 @@ class GuardedSession(requests.Session):
         self.test = test
         self._last_sent = 0.0
         self._raw_429 = False
+        self._lock = threading.Lock()
         # Each answered request's Exchange, by the request sent (Schemathesis hands back its own
         # response object, but keeps ours `request`).
         self._exchanges: weakref.WeakKeyDictionary[requests.PreparedRequest, Exchange] = (
@@ -128,9 +129,10 @@ class GuardedSession(requests.Session):
 
     def exchange_of(self, request: requests.PreparedRequest | None) -> Exchange:
         """The Exchange this session built for a request it sent and got an answer to."""
-        if request is None or request not in self._exchanges:
-            raise LookupError("no exchange was recorded for this request")
-        return self._exchanges[request]
+        with self._lock:
+            if request is None or request not in self._exchanges:
+                raise LookupError("no exchange was recorded for this request")
+            return self._exchanges[request]
 
     def _progress(self) -> None:
         self.publish(
@@ -147,6 +149,13 @@ class GuardedSession(requests.Session):
 
     def remaining(self) -> float:
         return self.budget.remaining()
+
+    def room(self, key: str | None, at_most: int) -> int:
+        """How many requests with `key` may go at once now (at most `at_most`): what the pace
+        leaves of the key's window, so a concurrent batch never puts more in it than the limit."""
+        if self.pacer is None:
+            return at_most
+        return min(at_most, self.pacer.room(key, time.monotonic()))
 
     def key_wait(self, key: str | None) -> float:
         """Seconds until a request with `key` may be sent under the pace (0: unpaced)."""
@@ -238,7 +247,7 @@ class GuardedSession(requests.Session):
                 self._paced(request)
                 reached = not never_reached(fault.__cause__)
                 if reached:
-                    self.budget.sent += 1
+                    self.budget.count()
                 self.publish(
                     FaultRecorded(self.test(), request.url or "", str(fault), fault.kind, reached)
                 )
@@ -256,7 +265,7 @@ class GuardedSession(requests.Session):
                 time.sleep(min(2.0**attempt * 0.5, 5.0, max(self.remaining(), 0)))
                 continue
             self._paced(request)
-            self.budget.sent += 1
+            self.budget.count()
             # One Exchange per response: the ledger, the checks and the reports share its parse.
             exchange = Exchange.from_response(
                 response,
@@ -264,7 +273,8 @@ class GuardedSession(requests.Session):
                 self.test(),
                 time.time() - response.elapsed.total_seconds(),
             )
-            self._exchanges[request] = exchange
+            with self._lock:
+                self._exchanges[request] = exchange
             self.publish(ExchangeAnswered(exchange))
             self._progress()
             return response
@@ -276,10 +286,11 @@ class GuardedSession(requests.Session):
         timeout = self.settings.request_timeout
         deadline = min(timeout, max(self.remaining(), 0.01))
         fired = threading.Event()
+        thread = threading.get_ident()
 
         def cut() -> None:
             fired.set()
-            self._adapter.cut()
+            self._adapter.cut(thread)
 
         timer = threading.Timer(deadline, cut)
         timer.daemon = True
@@ -307,6 +318,7 @@ class GuardedSession(requests.Session):
             raise TransportFault(*reversed(classify(exc, request.url or ""))) from exc
         finally:
             timer.cancel()
+            self._adapter.forget(thread)
         return response
 
     def _read_capped(self, response: requests.Response) -> bytes:

@@ -6,6 +6,7 @@ import copy
 import json
 import shlex
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -246,10 +247,17 @@ def test_same_treats_integral_floats_as_integers_but_not_booleans() -> None:
     assert not same(True, 1) and not same(1, True) and not same("1", 1)
 
 
-def test_id_reuse_across_calls_is_flagged() -> None:
+def test_id_reuse_across_calls_is_flagged_and_a_concurrent_one_named() -> None:
     memory = RunMemory()
-    assert problems_of(semantic.id_is_fresh_uuid, good_campaign(), memory) == []
-    assert problems_of(semantic.id_is_fresh_uuid, good_campaign(name="other"), memory) == [
+    first = created_by(good_campaign())
+    assert semantic.id_is_fresh_uuid(CheckContext.of(first, memory), first) == []
+    # Sent while the first was on the wire: a race in the target's ids.
+    together = replace(created_by(good_campaign(name="other")), sent_at=first.sent_at + 0.001)
+    later = replace(together, sent_at=first.sent_at + 5)
+    assert semantic.id_is_fresh_uuid(CheckContext.of(together, memory), together) == [
+        f"one id {ID_A} returned for 2 concurrent creations"
+    ]
+    assert semantic.id_is_fresh_uuid(CheckContext.of(later, memory), later) == [
         f"id {ID_A} was already returned by an earlier call of this run"
     ]
 

@@ -206,6 +206,17 @@ def _pretty(port: int) -> None:
         reply.json()
 
 
+@check("answers_out_of_order")
+def _out_of_order(port: int) -> None:
+    waits = []
+    for _ in range(10):
+        started = time.monotonic()
+        assert post(port).status == 201
+        waits.append(time.monotonic() - started)
+    # Each answer waits its own 0 to 20 ms: requests sent together come back in any order.
+    assert max(waits) - min(waits) > 0.004, waits
+
+
 @check("leading_whitespace")
 def _leading(port: int) -> None:
     for reply in (post(port), post(port, _NAME_ERROR)):
