@@ -280,8 +280,8 @@ CATALOGUE: tuple[Variant, ...] = (
         "answers_out_of_order",
         'RFC 9110 §9.1: each request is answered on its own; CONTRACT.md "HTTP": "RFC 9110 '
         'semantics" (nothing orders the answers of concurrent requests)',
-        "every creating request waits 0 to 20 ms before it is answered, so requests sent "
-        "together are answered in any order",
+        "every other creating request waits 30 ms before it is answered, so requests sent "
+        "together are answered out of order",
     ),
     _v("keys_reversed", _UNORDERED, "the members of every JSON object in reverse order"),
     _v("keys_sorted", _UNORDERED, "the members of every JSON object sorted by name"),

@@ -209,12 +209,13 @@ def _pretty(port: int) -> None:
 @check("answers_out_of_order")
 def _out_of_order(port: int) -> None:
     waits = []
-    for _ in range(10):
+    for _ in range(6):
         started = time.monotonic()
         assert post(port).status == 201
         waits.append(time.monotonic() - started)
-    # Each answer waits its own 0 to 20 ms: requests sent together come back in any order.
-    assert max(waits) - min(waits) > 0.004, waits
+    # Every other answer waits 30 ms: requests sent together come back out of order.
+    # Half of them slow is what the variant guarantees and what a loaded machine does not fake.
+    assert sum(wait >= 0.03 for wait in waits) >= 3, waits
 
 
 @check("leading_whitespace")
