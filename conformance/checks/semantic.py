@@ -15,7 +15,7 @@ from typing import Any
 
 from conformance.checks.context import CheckContext, created
 from conformance.checks.registry import Check, CheckFunction, Problems, Stage, check
-from conformance.contract.document import request_schema, resolve, schema_at
+from conformance.contract.document import request_schema, resolved
 from conformance.contract.rules import fact
 from conformance.wire.exchange import Exchange
 from conformance.wire.semantics import integer_value, parse_datetime, same_json
@@ -179,7 +179,7 @@ def _nonzero(value: Any, schema: dict[str, Any], path: str) -> list[str]:
 def campaign_starts_empty(ctx: CheckContext, exchange: Exchange) -> Problems:
     """semantic.empty: a new campaign has `customerStats` all zero, `tags == []`."""
     campaign = _campaign(exchange)
-    stats_schema = resolve(schema_at("Campaign"))["properties"]["customerStats"]
+    stats_schema = resolved("Campaign")["properties"]["customerStats"]
     problems = _nonzero(campaign.get("customerStats"), stats_schema, "customerStats")
     if campaign.get("tags") != []:
         problems.append(f"tags = {campaign.get('tags')!r}, expected []")

@@ -20,6 +20,8 @@ MAX_JSON_DEPTH = 200
 
 def _depth_ok(raw: bytes) -> bool:
     """Bracket depth of a JSON text, strings skipped; cheap, and run before the parser."""
+    if raw.count(b"[") + raw.count(b"{") <= MAX_JSON_DEPTH:
+        return True  # too few brackets to nest too deep: counted at C speed
     depth, in_string, escaped = 0, False, False
     for byte in raw:
         if in_string:
