@@ -28,7 +28,7 @@ unexport PYTHONDONTWRITEBYTECODE
 
 CONFORMANCE := $(VENV)/bin/conformance
 
-.PHONY: help test selftest lint lock serve plan gate nightly history bench mutation clean
+.PHONY: help test selftest lint lock serve plan gate nightly history judge bench mutation clean
 
 # make exits 2 whenever a command fails, whatever the suite's own status: the command's verdict
 # line names it, reports/run.json keeps it, and CI calls the command itself to get it
@@ -41,6 +41,7 @@ help:
 	@echo "make nightly    deep exploration: random seed (printed), DEPTH=nightly, <= 1000 requests"
 	@echo "make plan       the requests and campaigns each part will spend; sends nothing"
 	@echo "make history    the last runs of the target: exit, broken rules, new/fixed, p95"
+	@echo "make judge      recorded traffic judged at zero requests (HAR=file)"
 	@echo "make serve      the reference server in the foreground (PORT=8000)"
 	@echo "make lint | bench | mutation | clean"
 	@echo "make lock       recompile the hashed lock files from pyproject.toml (UPGRADE=1: newest allowed)"
@@ -105,6 +106,10 @@ nightly: $(STAMP)
 
 history: $(STAMP)
 	@$(CONFORMANCE) history
+
+# Recorded traffic judged at zero requests: make judge HAR=reports/exchanges.har
+judge: $(STAMP)
+	@$(CONFORMANCE) judge $(HAR)
 
 # The bench, then the measured figures of the paced gate against a rate-limited outside server
 # (fixed and sliding windows, one to three minutes each) and make selftest's last phase times.

@@ -55,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
     history = commands.add_parser("history", help="the last runs of the target")
     add_flags(history)
     history.add_argument("--last", type=int, default=10, help="how many runs")
+    judge = commands.add_parser(
+        "judge", help="judge recorded traffic (a HAR 1.2 file) at zero requests; sends nothing"
+    )
+    add_flags(judge)
+    judge.add_argument("har", help="a HAR 1.2 file: the suite's exchanges.har, a browser's, ...")
     serve = commands.add_parser("serve", help="the reference server in the foreground")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("serve_args", nargs="*", help="after --: arguments for python -m refserver")
@@ -97,6 +102,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tooling.plan import main as plan
 
         return plan()
+    if args.command == "judge":
+        from conformance.judge.command import judge
+
+        return judge(args.har, env)
     from tooling.history import main as history
 
     return history(["--last", str(args.last)])

@@ -23,6 +23,7 @@ import os
 import sys
 import tempfile
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -111,6 +112,45 @@ def paced_row(window: str, reports: Path) -> Row:
                campaigns, run.seconds, f"exit {run.code}")  # fmt: skip
 
 
+def big_har(path: Path, entries: int, reports: Path) -> Path:
+    """A HAR of `entries` exchanges: a gate run's own, repeated, each copy a second later and
+    with fresh campaign ids (so what is judged is judged as new traffic)."""
+    run_job(Job("clean", "(clean)", "uvicorn"), reports / "judge-source", SEED, full=True)
+    source = reports / "judge-source" / "uvicorn" / "clean" / "exchanges.har"
+    recorded = json.loads(source.read_text(encoding="utf-8"))["log"]["entries"]
+    first = recorded[0]["startedDateTime"]
+    start = time.mktime(time.strptime(first[:19], "%Y-%m-%dT%H:%M:%S")) - time.timezone
+    with path.open("w", encoding="utf-8") as out:
+        out.write(
+            '{"log": {"version": "1.2", "creator": {"name": "bench", "version": "1"}, "entries": ['
+        )
+        for n in range(entries):
+            entry = json.loads(json.dumps(recorded[n % len(recorded)]))
+            # A millisecond apart: every copy within the campaigns' 5 minutes of the clock.
+            millis = n % 1000
+            stamp = time.gmtime(start + n // 1000)
+            entry["startedDateTime"] = time.strftime("%Y-%m-%dT%H:%M:%S", stamp) + f".{millis:03d}Z"
+            text = entry["response"]["content"].get("text", "")
+            if '"campaign"' in text:
+                old = json.loads(text)["campaign"]["id"]
+                entry["response"]["content"]["text"] = text.replace(old, str(uuid.uuid4()))
+            out.write(("," if n else "") + json.dumps(entry))
+        out.write("]}}")
+    return path
+
+
+def judge_row(entries: int, reports: Path) -> Row:
+    """`conformance judge` on a HAR of `entries` exchanges: its wall and its peak memory."""
+    har = big_har(reports / "judge-bench.har", entries, reports)
+    cmd = [str(Path(sys.executable).with_name("conformance")), "judge", str(har)]
+    env = child_env(REPORTS_DIR=str(reports / "judge-bench"), HISTORY_DB="off")
+    started = time.monotonic()
+    code, _, peak_kb = run_bounded(cmd, env, TIMEOUT)
+    seconds = round(time.monotonic() - started, 1)
+    note = f"exit {code}, peak {peak_kb // 1024} MB, {har.stat().st_size // 2**20} MB file"
+    return Row("judge", f"{entries} exchanges", SEED, code != 0, 0, 0, seconds, note)
+
+
 def detection_table(rows: list[Row], names: list[str], seeds: list[int]) -> list[str]:
     st_clean = {r.seed: r for r in rows if r.tool == "schemathesis" and r.server == "(clean)"}
     head = "| defect | rules | gate | " + " | ".join(f"Schemathesis seed {s}" for s in seeds)
@@ -163,7 +203,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="*", help="defects to run (default: the catalogue)")
     parser.add_argument("--jobs", type=int, default=2, help="Schemathesis runs at a time")
     parser.add_argument("--paced", action="store_true", help="also the paced gate (minutes)")
+    parser.add_argument("--judge", type=int, default=100_000, help="exchanges of the judged HAR")
+    parser.add_argument("--judge-only", action="store_true", help="only the judged HAR's row")
     args = parser.parse_args(argv)
+    if args.judge_only:
+        row = judge_row(args.judge, Path(os.environ.get("REPORTS_DIR", ROOT / "reports")) / "bench")
+        print(f"conformance judge on a HAR of {row.server}: {row.seconds} s wall, {row.note}")
+        return 1 if row.caught else 0
     seeds = [int(s) for s in args.seeds.split(",") if s]
     names = args.only or [d.name for d in defects.CATALOGUE]
     reports = Path(os.environ.get("REPORTS_DIR", ROOT / "reports"))
@@ -180,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     default, rows = st_rows[0], rows + st_rows[1:]
     if args.paced:
         rows += [paced_row(window, out) for window in ("fixed", "sliding")]
+    judged = judge_row(args.judge, out) if args.judge else None
     cost = [r for r in rows[:2] if r.server == "(clean)"] + [default]
     lines = [
         "# Bench",
@@ -203,6 +250,17 @@ def main(argv: list[str] | None = None) -> int:
             if r.tool.startswith("paced")
         ),
         "",
+        *(
+            [
+                "## Judging recorded traffic",
+                "",
+                f"`conformance judge` on a HAR of {judged.server}: {judged.seconds} s wall, "
+                f"{judged.note} (target: under 60 s and 500 MB on 2 cores).",
+                "",
+            ]
+            if judged
+            else []
+        ),
         "## Detection over the planted defects",
         "",
         *detection_table(rows, names, seeds),

@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import parse_qsl, urlsplit
 
-from conformance.checks.context import UNKNOWN_KEY
+from conformance.checks.context import UNKNOWN_KEY, Expectation
 from conformance.run.events import Event, RunEnding, TestFinished
+from conformance.run.ledger import Taken
 from conformance.wire.exchange import Exchange
 from conformance.wire.redact import redact, redact_headers
 from conformance.wire.semantics import header
@@ -61,7 +62,11 @@ def _status_text(status: int) -> str:
 
 
 def entry(
-    exchange: Exchange, rules: frozenset[str], broken: frozenset[str], secrets: list[str]
+    exchange: Exchange,
+    rules: frozenset[str],
+    broken: frozenset[str],
+    secrets: list[str],
+    expect: Expectation | None = None,
 ) -> dict[str, Any]:
     """One HAR 1.2 entry for an exchange (keys not yet masked in the URL: see `HarWriter`)."""
     millis = round(exchange.elapsed * 1000, 3)
@@ -113,6 +118,12 @@ def entry(
     }
     if role is not None:
         out["_key_role"] = role
+    if expect is not None:  # what the case expected: judging the file later reads it
+        out["_expect"] = {
+            "statuses": sorted(expect.statuses),
+            "rule": expect.rule,
+            "broken_field": expect.broken_field,
+        }
     return out
 
 
@@ -138,18 +149,19 @@ class HarWriter:
             for finding in event.result.findings:
                 if finding.exchange is not None:
                     broken.setdefault(id(finding.exchange), set()).add(finding.rule)
-            for exchange, rules in event.exchanges:
-                self.add(exchange, rules, frozenset(broken.get(id(exchange), ())))
+            for taken in event.exchanges:
+                self.add(taken, frozenset(broken.get(id(taken.exchange), ())))
         elif isinstance(event, RunEnding):
-            for exchange, rules in event.exchanges:
-                self.add(exchange, rules, frozenset())
+            for taken in event.exchanges:
+                self.add(taken, frozenset())
             self.close()
 
-    def add(self, exchange: Exchange, rules: frozenset[str], broken: frozenset[str]) -> None:
+    def add(self, taken: Taken, broken: frozenset[str]) -> None:
         if self._file is None:
             return
         secrets = self._secrets()
-        line = json.dumps(entry(exchange, rules, broken, secrets), ensure_ascii=False)
+        record = entry(taken.exchange, taken.rules, broken, secrets, taken.expect)
+        line = json.dumps(record, ensure_ascii=False)
         self._file.write((",\n" if self.entries else "") + redact(line, secrets))
         self.entries += 1
 

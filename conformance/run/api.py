@@ -85,6 +85,8 @@ class Api:
 
     # The verdict's view of the run (checks/verdict.py, `Judge`).
     def context(self, exchange: Exchange, expect: Expectation | None = None) -> CheckContext:
+        if expect is not None:
+            self.run.ledger.expect(exchange, expect)
         return CheckContext.of(exchange, self.memory, expect, self.settings.rate_window)
 
     def judged(self, exchange: Exchange, rules: Iterable[str]) -> None:

@@ -9,12 +9,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from conformance.wire.exchange import Exchange
 from conformance.wire.signals import ExchangeAnswered, FaultRecorded, Progress, Throttled, Waited
 
 if TYPE_CHECKING:
     from conformance.findings import Finding
     from conformance.reports.model import Report
+    from conformance.run.ledger import Taken
     from conformance.run.outcomes import TestResult
 
 
@@ -43,15 +43,15 @@ class TestFinished:
     __test__ = False  # not a pytest test class
 
     result: TestResult
-    # The rules judged on each of the test's exchanges (the HAR's `_rules`).
-    exchanges: tuple[tuple[Exchange, frozenset[str]], ...] = ()
+    # The test's exchanges, the rules judged on each and what it expected (the HAR's).
+    exchanges: tuple[Taken, ...] = ()
 
 
 @dataclass(frozen=True)
 class RunEnding:
     """Every test has ended: the exchanges no test took (the preflight's, the vetting's)."""
 
-    exchanges: tuple[tuple[Exchange, frozenset[str]], ...] = ()
+    exchanges: tuple[Taken, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from conformance.checks.context import Expectation
 from conformance.contract.document import target_operation
 from conformance.run.events import (
     Event,
@@ -36,6 +37,15 @@ def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
+@dataclass(frozen=True)
+class Taken:
+    """An exchange handed to the reports: the rules judged on it, what its case expected."""
+
+    exchange: Exchange
+    rules: frozenset[str]
+    expect: Expectation | None = None
+
+
 @dataclass
 class Ledger:
     # Requests that reached the target (answered, or failed after the connection was made).
@@ -54,6 +64,8 @@ class Ledger:
     unreported: list[Exchange] = field(default_factory=list)
     judged_on: dict[int, set[str]] = field(default_factory=dict)
     judged_now: set[str] = field(default_factory=set)
+    # What the case expected of each (for exchanges.har: judging it later needs it).
+    expected: dict[int, Expectation] = field(default_factory=dict)
     # Every answered request's round trip in seconds, in order: the run's latency figures for
     # the history, without keeping the exchanges themselves.
     elapsed: list[float] = field(default_factory=list)
@@ -111,9 +123,16 @@ class Ledger:
         self.judged_now |= rules
         self.judged_on.setdefault(id(exchange), set()).update(rules)
 
-    def take(self, *tests: str) -> list[tuple[Exchange, frozenset[str]]]:
+    def expect(self, exchange: Exchange, expectation: Expectation) -> None:
+        self.expected[id(exchange)] = expectation
+
+    def take(self, *tests: str) -> list[Taken]:
         """The exchanges of these tests (none named: all left), in order, with the rules judged
-        on each; they leave the ledger, which then holds no more than a test's exchanges."""
+        on each and what was expected of it; they leave the ledger, which then holds no more
+        than a test's exchanges."""
         taken = [e for e in self.unreported if not tests or e.test in tests]
         self.unreported = [e for e in self.unreported if e not in taken]
-        return [(e, frozenset(self.judged_on.pop(id(e), ()))) for e in taken]
+        return [
+            Taken(e, frozenset(self.judged_on.pop(id(e), ())), self.expected.pop(id(e), None))
+            for e in taken
+        ]

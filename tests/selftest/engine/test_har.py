@@ -15,6 +15,7 @@ from requests.structures import CaseInsensitiveDict
 from conformance.findings import Finding, Kind
 from conformance.reports.har import BODY_LIMIT, HarWriter
 from conformance.run.events import Event, RunEnding, TestFinished
+from conformance.run.ledger import Taken
 from conformance.run.outcomes import TestResult
 from conformance.wire.exchange import Exchange
 
@@ -44,7 +45,7 @@ def _events(exchanges: list[Exchange], broken: dict[int, str] | None = None) -> 
         findings = (Finding(rule, ("broke",), ex),) if rule else ()
         kind = Kind.FAILED if rule else Kind.PASSED
         result = TestResult(ex.test, ("semantic.echo",), kind, findings)
-        events.append(TestFinished(result, ((ex, frozenset({"semantic.echo"})),)))
+        events.append(TestFinished(result, (Taken(ex, frozenset({"semantic.echo"})),)))
     return [*events, RunEnding()]
 
 

@@ -23,6 +23,7 @@ from conformance.run.events import (
     RunStarted,
     TestFinished,
 )
+from conformance.run.ledger import Taken
 from conformance.run.outcomes import TestResult
 from conformance.wire.exchange import Exchange
 from tests.selftest.report_samples import sample
@@ -45,7 +46,7 @@ REPORT = sample({"run": {"run_id": "r1", "exit_status": 1, "target": "http://x.t
 RECORDED: list[Event] = [
     RunStarted(("conformance: target http://x.test", "optional: ...")),
     Progress(3, 12.0, "tests/conformance/test_a.py::test_one"),
-    TestFinished(FAILED, ((EXCHANGE, frozenset({"response.error-code"})),)),
+    TestFinished(FAILED, (Taken(EXCHANGE, frozenset({"response.error-code"})),)),
     TestFinished(PASSED),
     TestFinished(OFF),
     RunFinished(REPORT),
