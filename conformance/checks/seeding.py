@@ -3,8 +3,8 @@
 Hypothesis (6.1xx, `hypothesis.internal.conjecture.providers`) draws some values from the
 literal constants of every "local" module loaded in the process: for us, the suite's own
 source. The generated cases would then change with an edit to one of our strings, with a plain
-(non-editable) install that makes the engine site-packages, and with the fork server's extra
-modules, so a forked mutation run and a user's run would not send the same bodies. The
+(non-editable) install that makes the engine site-packages, and with the modules a process
+already holds, so a mutation run in a worker and a user's run would not send the same bodies. The
 contract already hands Hypothesis its own values (enums, examples, bounds); our source is not
 part of it, so nothing local counts as a source of constants.
 """

@@ -279,7 +279,7 @@ def markdown_summary(report: Report) -> str:
         f"fault(s), {req.campaigns_created} campaign(s) created. "
         f"Target {code(run.target)}, run {code(run.run_id)}, seed {code(run.seed)}.",
         "",
-        "Details: the reports artifact (summary.html, conformance.md, report.html).",
+        "Details: the reports artifact (summary.html, conformance.md, junit.xml).",
     ]
     return "\n".join(lines) + "\n"
 

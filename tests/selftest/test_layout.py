@@ -106,7 +106,7 @@ LAYERS = (
     ("checks",),
     ("run",),
     ("reports",),
-    ("pytest_layer",),
+    ("pytest_layer", "judge"),
 )
 
 
