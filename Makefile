@@ -28,7 +28,7 @@ unexport PYTHONDONTWRITEBYTECODE
 
 CONFORMANCE := $(VENV)/bin/conformance
 
-.PHONY: help test selftest lint lock serve plan gate nightly history judge bench mutation clean
+.PHONY: help test selftest lint lock serve plan gate nightly history judge bench mutation screens clean
 
 # make exits 2 whenever a command fails, whatever the suite's own status: the command's verdict
 # line names it, reports/run.json keeps it, and CI calls the command itself to get it
@@ -43,7 +43,7 @@ help:
 	@echo "make history    the last runs of the target: exit, broken rules, new/fixed, p95"
 	@echo "make judge      recorded traffic judged at zero requests (HAR=file)"
 	@echo "make serve      the reference server in the foreground (PORT=8000)"
-	@echo "make lint | bench | mutation | clean"
+	@echo "make lint | bench | mutation | screens | clean"
 	@echo "make lock       recompile the hashed lock files from pyproject.toml (UPGRADE=1: newest allowed)"
 	@echo "variables: BASE_URL API_KEY TEMPLATE_ID FORBIDDEN_API_KEY OTHER_API_KEY RATE_LIMIT RATE_WINDOW"
 	@echo "           MAX_REQUESTS MAX_CAMPAIGNS MAX_TIME REQUEST_TIMEOUT TRANSPORT_RETRIES MAX_BODY SEED EXAMPLES"
@@ -116,6 +116,10 @@ judge: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m tooling.bench
 	$(PY) -m tooling.bench_paced
+
+# The README's terminal copies and screenshot (docs/): a clean run, one broken rule.
+screens: $(STAMP)
+	$(PY) -m tooling.screens
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .hypothesis

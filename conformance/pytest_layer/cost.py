@@ -63,7 +63,11 @@ def run_plan(items: Iterable[pytest.Item], settings: Settings, reserve: int) -> 
     rest = [(i.nodeid, declared(i, settings, left)) for i in items if takes_rest(i)]
     order = {i.nodeid: n for n, i in enumerate(items)}
     tests = sorted(first + rest, key=lambda t: order[t[0]])
+    sends = {nodeid for nodeid, cost in tests if cost.requests}
+    # A batch of a test that sends nothing (its input not given) goes out at no size at all.
     concurrency = {
-        m.args[1]: m.args[0] for i in items if (m := i.get_closest_marker("concurrent")) is not None
+        m.args[1]: m.args[0]
+        for i in items
+        if (m := i.get_closest_marker("concurrent")) is not None and i.nodeid in sends
     }
     return replace(plan(own, tests), concurrency=concurrency)

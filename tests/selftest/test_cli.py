@@ -4,6 +4,7 @@ the environment, and a strict gate is never green with a rule off it was not tol
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,8 @@ from tooling.runs import child_env
 
 KEYS = EmbeddedKeys("cc_cli_main_1a2b3c", "cc_cli_ro_1a2b3c", "cc_cli_b_1a2b3c", TEMPLATE)
 COMMAND = str(Path(sys.executable).with_name("conformance"))
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+NUMBERS = dict(enumerate(("no", "one", "two", "three", "four", "five", "six", "seven", "eight")))
 
 
 def every_key(url: str) -> dict[str, str]:
@@ -92,6 +95,9 @@ def test_a_strict_gate_with_rules_off_is_not_green_and_names_what_turns_them_on(
     assert "(accepted)" in next(line for line in lenient if line.startswith("off: "))
     # The lenient run is green, but its verdict counts the rules off.
     assert run == 0 and f", {len(accepted)} off, " in loose[-1], loose[-1]
+    # The README says how many are off for a gate given only a URL and a key.
+    said = re.search(r"given only `base-url` and\s+`api-key`, (\w+) rules are off", README)
+    assert said and said[1] == NUMBERS[len(accepted)], (said and said[0], accepted)
 
 
 def test_a_rejected_input_is_named_next_to_the_verdict(tmp_path: Path) -> None:
