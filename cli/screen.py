@@ -7,13 +7,14 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
 import pytest
 
 from conformance.settings import ROOT
+from tooling.runs import environment
 
 SUITE = (
     str(ROOT / "tests" / "conformance"),
@@ -40,18 +41,6 @@ class Screen:
         return self.write
 
 
-@contextlib.contextmanager
-def _environment(env: Mapping[str, str]) -> Iterator[None]:
-    saved = dict(os.environ)
-    os.environ.clear()
-    os.environ.update(env)
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-
-
 def run_suite(env: Mapping[str, str], pytest_args: Sequence[str], verbose: bool = False) -> int:
     """The suite's exit status. The screen writes to a copy of the terminal's descriptor, which
     pytest's capture of descriptor 1 does not touch."""
@@ -59,7 +48,7 @@ def run_suite(env: Mapping[str, str], pytest_args: Sequence[str], verbose: bool 
     reports.mkdir(parents=True, exist_ok=True)
     terminal = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8", errors="replace")
     args = [*SUITE, "-p", "no:cacheprovider", *pytest_args]
-    with terminal, _environment(env):
+    with terminal, environment(env):
         screen = Screen(terminal)
         if verbose:
             return int(pytest.main(args, plugins=[screen]))

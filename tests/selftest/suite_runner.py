@@ -26,10 +26,23 @@ from tooling.targets import InProcessTarget
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = "5b8f0e2a-3c4d-4e5f-9a6b-7c8d9e0f1a2b"
 
-__all__ = ["ROOT", "TEMPLATE", "SuiteRun", "load_report", "reference_server", "run_suite"]
+__all__ = [
+    "ROOT", "TEMPLATE", "SuiteRun", "every_key", "load_report", "reference_server", "run_suite"
+]  # fmt: skip
 
 # A report file as every reader reads it: checked against the kept schema, then typed.
 load_report = load_checked
+
+
+def every_key(url: str, keys: EmbeddedKeys) -> dict[str, str]:
+    """A target at `url` with every key and the template given (the optional checks all on)."""
+    return {
+        "BASE_URL": url,
+        "API_KEY": keys.api_key,
+        "FORBIDDEN_API_KEY": keys.forbidden_api_key,
+        "OTHER_API_KEY": keys.other_api_key,
+        "TEMPLATE_ID": keys.template_id,
+    }
 
 
 @contextmanager

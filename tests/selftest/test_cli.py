@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from harness.embedded import EmbeddedKeys
+from tests.selftest import suite_runner
 from tests.selftest.suite_runner import ROOT, TEMPLATE, reference_server
 from tooling.runs import child_env
 
@@ -22,13 +23,7 @@ NUMBERS = dict(enumerate(("no", "one", "two", "three", "four", "five", "six", "s
 
 
 def every_key(url: str) -> dict[str, str]:
-    return {
-        "BASE_URL": url,
-        "API_KEY": KEYS.api_key,
-        "FORBIDDEN_API_KEY": KEYS.forbidden_api_key,
-        "OTHER_API_KEY": KEYS.other_api_key,
-        "TEMPLATE_ID": TEMPLATE,
-    }
+    return suite_runner.every_key(url, KEYS)
 
 
 def conformance(tmp_path: Path, *args: str, **env: str) -> tuple[int, list[str]]:

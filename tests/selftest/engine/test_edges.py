@@ -4,7 +4,6 @@ without saying so, a lone surrogate echoed back, and a crash at the end of a run
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
 import socket
 import threading
@@ -17,7 +16,9 @@ import requests
 
 from conformance.contract.rules import fact
 from harness.embedded import EmbeddedKeys
+from tests.selftest import suite_runner
 from tests.selftest.engine.hostile.wire import HostileServer, Request, response
+from tests.selftest.engine.loopback_proxy import Asked, LoopbackProxy
 from tests.selftest.suite_runner import TEMPLATE, load_report, reference_server, run_suite
 
 KEYS = EmbeddedKeys("cc_edge_main_4d5e6f", "cc_edge_ro_4d5e6f", "cc_edge_b_4d5e6f", TEMPLATE)
@@ -25,13 +26,7 @@ PASSWORD = "pw-Zq8rT3vX9k"
 
 
 def _target(url: str) -> dict[str, str]:
-    return {
-        "BASE_URL": url,
-        "API_KEY": KEYS.api_key,
-        "FORBIDDEN_API_KEY": KEYS.forbidden_api_key,
-        "OTHER_API_KEY": KEYS.other_api_key,
-        "TEMPLATE_ID": TEMPLATE,
-    }
+    return suite_runner.every_key(url, KEYS)
 
 
 def _everything(run_output: str, reports: Path) -> str:
@@ -53,7 +48,7 @@ def test_userinfo_in_base_url_is_a_stop_that_never_shows_the_password(tmp_path: 
     assert load_report(tmp_path / "conformance.json").run.setup_error
 
 
-class ClosingProxy:
+class ClosingProxy(LoopbackProxy):
     """A forward proxy that answers one request per connection, keeps the connection looking
     alive (no `Connection: close`) and closes it a moment after the answer without reading
     more, as tinyproxy does: a client that reuses the connection has its request reset."""
@@ -61,76 +56,35 @@ class ClosingProxy:
     LINGER = 0.02
 
     def __init__(self) -> None:
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.listener.settimeout(0.2)
-        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
         self.forwarded: dict[str, int] = {}  # by origin
         self.lock = threading.Lock()
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
+        super().__init__()
 
-    def _accept(self) -> None:
-        while not self.stop.is_set():
-            try:
-                conn, _ = self.listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            threading.Thread(target=self._one, args=(conn,), daemon=True).start()
-
-    def _one(self, conn: socket.socket) -> None:
-        with contextlib.suppress(OSError), conn:
-            conn.settimeout(10)
-            data = b""
-            while b"\r\n\r\n" not in data:
-                chunk = conn.recv(65536)
-                if not chunk:
-                    return
-                data += chunk
-            head, _, body = data.partition(b"\r\n\r\n")
-            line, *fields = head.decode("latin-1").split("\r\n")
-            method, target, _ = line.split(" ")
-            length = next(
-                (int(f.split(":", 1)[1]) for f in fields if f.lower().startswith("content-length")),
-                0,
+    def answer(self, conn: socket.socket, asked: Asked) -> None:
+        headers = {
+            k.strip(): v.strip()
+            for k, v in (f.split(":", 1) for f in asked.fields)
+            if k.strip().lower() not in ("connection", "proxy-connection", "content-length")
+        }
+        with requests.Session() as direct:
+            direct.trust_env = False  # not through HTTP_PROXY: that is this proxy
+            upstream = direct.request(
+                asked.method, asked.target, headers=headers, data=asked.body, timeout=10
             )
-            while len(body) < length:
-                body += conn.recv(65536)
-            headers = {
-                k.strip(): v.strip()
-                for k, v in (f.split(":", 1) for f in fields)
-                if k.strip().lower() not in ("connection", "proxy-connection", "content-length")
-            }
-            with requests.Session() as direct:
-                direct.trust_env = False  # not through HTTP_PROXY: that is this proxy
-                upstream = direct.request(method, target, headers=headers, data=body, timeout=10)
-            with self.lock:
-                parts = urlsplit(target)
-                origin = f"{parts.scheme}://{parts.netloc}"
-                self.forwarded[origin] = self.forwarded.get(origin, 0) + 1
-            kept = [
-                (k, v)
-                for k, v in upstream.headers.items()
-                if k.lower() not in ("connection", "content-length", "transfer-encoding")
-            ]
-            kept = [(k, v) for k, v in kept if k.lower() != "content-encoding"]
-            conn.sendall(response(upstream.status_code, upstream.content, kept))
-            self.stop.wait(self.LINGER)  # what the client sends meanwhile is never read
-
-    def close(self) -> None:
-        self.stop.set()
-        self.listener.close()
-        self.thread.join(timeout=5)
+        with self.lock:
+            parts = urlsplit(asked.target)
+            origin = f"{parts.scheme}://{parts.netloc}"
+            self.forwarded[origin] = self.forwarded.get(origin, 0) + 1
+        dropped = ("connection", "content-length", "transfer-encoding", "content-encoding")
+        kept = [(k, v) for k, v in upstream.headers.items() if k.lower() not in dropped]
+        conn.sendall(response(upstream.status_code, upstream.content, kept))
+        self.stop.wait(self.LINGER)  # what the client sends meanwhile is never read
 
 
 @pytest.fixture
 def closing_proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[ClosingProxy]:
-    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "http_proxy", "https_proxy"):
-        monkeypatch.delenv(name, raising=False)
     proxy = ClosingProxy()
-    monkeypatch.setenv("HTTP_PROXY", proxy.url)
+    proxy.use(monkeypatch)
     yield proxy
     proxy.close()
 

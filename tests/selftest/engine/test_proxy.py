@@ -21,68 +21,33 @@ from conformance.wire.session import TransportFault
 from tests.selftest.engine.guarded import guarded
 from tests.selftest.engine.hostile import servers
 from tests.selftest.engine.hostile.wire import PATH, Behaviour, HostileServer, response
+from tests.selftest.engine.loopback_proxy import Asked, LoopbackProxy
 
 OK = b'{"campaign": {"name": "x"}}'
 
 
-class ForwardProxy:
+class ForwardProxy(LoopbackProxy):
     """Reads one absolute-form request per connection, sends it on to its origin and streams
     the answer back byte for byte as it comes (a drip stays a drip)."""
 
     def __init__(self) -> None:
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
         self.seen: list[str] = []
         self.piped: list[bytes] = []
-        self.stop = threading.Event()
-        self.listener.settimeout(0.2)
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
+        super().__init__()
 
-    def _accept(self) -> None:
-        while not self.stop.is_set():
-            try:
-                conn, _ = self.listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            threading.Thread(target=self._relay, args=(conn,), daemon=True).start()
-
-    def _relay(self, conn: socket.socket) -> None:
-        with contextlib.suppress(OSError), conn:
-            conn.settimeout(10)
-            data = b""
-            while b"\r\n\r\n" not in data:
-                chunk = conn.recv(65536)
-                if not chunk:
-                    return
-                data += chunk
-            head, _, body = data.partition(b"\r\n\r\n")
-            line, *fields = head.decode("latin-1").split("\r\n")
-            method, target, version = line.split(" ")
-            self.seen.append(f"{method} {target}")
-            if method == "CONNECT":
-                self._tunnel(conn, target)
-                return
-            length = next(
-                (
-                    int(f.split(":", 1)[1])
-                    for f in fields
-                    if f.lower().startswith("content-length:")
-                ),
-                0,
-            )
-            while len(body) < length:
-                body += conn.recv(65536)
-            url = urlsplit(target)
-            kept = [f for f in fields if not f.lower().startswith(("connection", "proxy-"))]
-            out = f"{method} {url.path} {version}\r\n" + "".join(f"{f}\r\n" for f in kept)
-            out += "Connection: close\r\n\r\n"
-            with socket.create_connection((url.hostname, url.port), timeout=10) as up:
-                up.sendall(out.encode("latin-1") + body)
-                while not self.stop.is_set() and (chunk := up.recv(65536)):
-                    conn.sendall(chunk)
+    def answer(self, conn: socket.socket, asked: Asked) -> None:
+        self.seen.append(f"{asked.method} {asked.target}")
+        if asked.method == "CONNECT":
+            self._tunnel(conn, asked.target)
+            return
+        url = urlsplit(asked.target)
+        kept = [f for f in asked.fields if not f.lower().startswith(("connection", "proxy-"))]
+        out = f"{asked.method} {url.path} {asked.version}\r\n" + "".join(f"{f}\r\n" for f in kept)
+        out += "Connection: close\r\n\r\n"
+        with socket.create_connection((url.hostname, url.port), timeout=10) as up:
+            up.sendall(out.encode("latin-1") + asked.body)
+            while not self.stop.is_set() and (chunk := up.recv(65536)):
+                conn.sendall(chunk)
 
     def _tunnel(self, conn: socket.socket, target: str) -> None:
         """CONNECT: a blind pipe both ways; whatever crosses it is kept, to show it is TLS."""
@@ -103,19 +68,11 @@ class ForwardProxy:
             pipe(conn, up)
             back.join(timeout=15)
 
-    def close(self) -> None:
-        self.stop.set()
-        self.listener.close()
-        self.thread.join(timeout=5)
-
 
 @pytest.fixture
 def proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[ForwardProxy]:
-    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "http_proxy", "https_proxy"):
-        monkeypatch.delenv(name, raising=False)
     forward = ForwardProxy()
-    monkeypatch.setenv("HTTP_PROXY", forward.url)
-    monkeypatch.setenv("HTTPS_PROXY", forward.url)
+    forward.use(monkeypatch, https=True)
     yield forward
     forward.close()
 
