@@ -84,6 +84,23 @@ class Expectation:
         wanted = {statuses} if isinstance(statuses, int) else statuses
         return cls(frozenset(wanted), rule, hint, broken)
 
+    def record(self) -> dict[str, Any]:
+        """The expectation as exchanges.har keeps it (`_expect`), for judging the file later."""
+        return {
+            "statuses": sorted(self.statuses),
+            "rule": self.rule,
+            "broken_field": self.broken_field,
+        }
+
+    @classmethod
+    def from_record(cls, raw: Any) -> Expectation | None:
+        """An `_expect` read back; None for what is not one (an outside HAR has none)."""
+        if not isinstance(raw, dict) or not isinstance(raw.get("rule"), str):
+            return None
+        statuses = frozenset(s for s in raw.get("statuses", []) if isinstance(s, int))
+        field = raw.get("broken_field")
+        return cls(statuses, raw["rule"], "", field if isinstance(field, str) else None)
+
 
 @dataclass(frozen=True)
 class CheckContext:

@@ -20,7 +20,7 @@ from conformance.contract.rules import rules
 from conformance.judge.har import NotHar
 from conformance.judge.judge import Config, Judged, judge_file
 from conformance.reports import model as m
-from conformance.reports.ending import ERROR_FILE, ReportFiles, finish
+from conformance.reports.ending import ERROR_FILE, ReportFiles, end_step, finish
 from conformance.reports.junit import JUnitWriter
 from conformance.reports.remember import attach
 from conformance.reports.screen import screen_lines
@@ -133,13 +133,15 @@ def _report(
         report, run.history_warning = attach(report, settings, [], secret, env)
         return report
 
-    report = finish(run, info, files, remember)
     table = coverage(judged)
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "coverage.md").write_text(
-        redact(f"# Coverage of {label}\n\n```text\n" + "\n".join(table) + "\n```\n", secret),
-        encoding="utf-8",
-    )
+    # Written before the end, so that a failure to write it is one of the end's suite errors.
+    with end_step("writing coverage.md", run.end_errors):
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "coverage.md").write_text(
+            redact(f"# Coverage of {label}\n\n```text\n" + "\n".join(table) + "\n```\n", secret),
+            encoding="utf-8",
+        )
+    report = finish(run, info, files, remember)
     missing = [line.strip() for line in table if "not in this traffic" in line]
     lines = [
         f"judge: {path}: {judged.entries} entries, {judged.judged} exchanges to "

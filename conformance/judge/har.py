@@ -26,7 +26,7 @@ class NotHar(ValueError):
 
 @dataclass(frozen=True)
 class Placed:
-    started: datetime
+    sent_at: float  # when the entry was sent (epoch seconds; 0 for none named)
     offset: int  # where the entry's text starts in the file (a byte offset)
     index: int  # its place in the file
 
@@ -151,23 +151,23 @@ def entry_at(handle: IO[bytes], offset: int) -> dict[str, Any]:
     return value  # type: ignore[no-any-return]
 
 
-def started(entry: dict[str, Any]) -> datetime | None:
+def sent_at(entry: dict[str, Any]) -> float:
+    """When the entry was sent, `startedDateTime` in epoch seconds; 0 when it names no time
+    (such entries keep the file's order, before the others). The order of entries and the
+    rate windows both read this one value."""
     raw = entry.get("startedDateTime")
     if not isinstance(raw, str):
-        return None
+        return 0.0
     try:
-        return datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        return datetime.fromisoformat(raw.replace("Z", "+00:00")).timestamp()
     except ValueError:
-        return None
+        return 0.0
 
 
 def in_order(path: Path) -> list[Placed]:
     """Where each entry lies, in the order sent (by `startedDateTime`; the file's order between
     entries that started at once, or that name no time)."""
-    placed = []
-    for index, (entry, offset) in enumerate(entries(path)):
-        when = started(entry) or datetime.min.replace(tzinfo=None)
-        placed.append(Placed(when, offset, index))
-    return sorted(
-        placed, key=lambda p: (p.started.timestamp() if p.started.tzinfo else 0.0, p.index)
-    )
+    placed = [
+        Placed(sent_at(entry), offset, index) for index, (entry, offset) in enumerate(entries(path))
+    ]
+    return sorted(placed, key=lambda p: (p.sent_at, p.index))

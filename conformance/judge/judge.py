@@ -104,7 +104,7 @@ def judge_file(path: Path, config: Config) -> Judged:
         if found is None:
             continue
         out.judged += 1
-        if found.key and found.key != "***":
+        if found.key:
             out.keys.add(found.key)
         test = f"{path.name}#{index}"
         exchange = found.exchange

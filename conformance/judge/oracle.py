@@ -7,40 +7,21 @@ from __future__ import annotations
 
 from conformance.checks.context import NOT_JSON, UNKNOWN_KEY, Expectation, Sent
 from conformance.contract.document import request_validator, target_operation
-from conformance.wire.semantics import media_type
+from conformance.wire.semantics import counts_as_json
 
 THROTTLED = 429
-
-
-def _json_media(value: str | None) -> bool:
-    kind = media_type(value)
-    return kind == "application/json" or (
-        kind.startswith("application/") and kind.endswith("+json")
-    )
 
 
 def expectation(sent: Sent, raw_body: bytes | None, template_id: str | None) -> Expectation:
     """The statuses the contract allows this request, and the rule that says so. An
     authenticated request may always be throttled (429): the rate limit is judged apart."""
-    unauthenticated = sent.key in (None, UNKNOWN_KEY)
-    invalid = _invalid(sent, raw_body)
-    if unauthenticated:
-        return Expectation.of(401, "auth.before-body" if invalid else "auth.unauthorized")
+    refused = _refusal(sent, raw_body)  # what the body alone would get
+    if sent.key in (None, UNKNOWN_KEY):
+        return Expectation.of(401, "auth.before-body" if refused else "auth.unauthorized")
     if sent.key == "FORBIDDEN_API_KEY":
-        return Expectation.of({403, THROTTLED}, "order" if invalid else "auth.forbidden")
-    if not _json_media(sent.content_type) or not raw_body or sent.body is NOT_JSON:
-        return Expectation.of({400, THROTTLED}, "body.not-json")
-    if not isinstance(sent.body, dict):
-        return Expectation.of({422, THROTTLED}, "body.wrong-shape")
-    errors = list(request_validator().iter_errors(sent.body))
-    if errors:
-        fields = {str(e.absolute_path[0]) for e in errors if e.absolute_path}
-        if not fields and any(e.validator == "required" for e in errors):
-            fields = {"name"}
-        broken = next(iter(fields)) if len(fields) == 1 else None
-        # The general rule: which row of the request table a body breaks is the live run's
-        # own knowledge (a HAR the suite wrote says it, `_expect`).
-        return Expectation.of({422, THROTTLED}, "request.invalid-rejected", broken=broken)
+        return Expectation.of({403, THROTTLED}, "order" if refused else "auth.forbidden")
+    if refused is not None:
+        return refused
     template = sent.fields.get("templateId")
     created = target_operation().success
     if template is not None:
@@ -53,8 +34,19 @@ def expectation(sent: Sent, raw_body: bytes | None, template_id: str | None) -> 
     return Expectation.of({created, THROTTLED}, "request.valid-accepted")
 
 
-def _invalid(sent: Sent, raw_body: bytes | None) -> bool:
-    """The body would be refused (400 or 422) were the request authenticated."""
-    if not _json_media(sent.content_type) or not raw_body or sent.body is NOT_JSON:
-        return True
-    return not isinstance(sent.body, dict) or not request_validator().is_valid(sent.body)
+def _refusal(sent: Sent, raw_body: bytes | None) -> Expectation | None:
+    """The 400 or 422 the body would get were the request authenticated; None for a valid one."""
+    if not counts_as_json(sent.content_type) or not raw_body or sent.body is NOT_JSON:
+        return Expectation.of({400, THROTTLED}, "body.not-json")
+    if not isinstance(sent.body, dict):
+        return Expectation.of({422, THROTTLED}, "body.wrong-shape")
+    errors = list(request_validator().iter_errors(sent.body))
+    if not errors:
+        return None
+    fields = {str(e.absolute_path[0]) for e in errors if e.absolute_path}
+    if not fields and any(e.validator == "required" for e in errors):
+        fields = {"name"}
+    broken = next(iter(fields)) if len(fields) == 1 else None
+    # The general rule: which row of the request table a body breaks is the live run's own
+    # knowledge (a HAR the suite wrote says it, `_expect`).
+    return Expectation.of({422, THROTTLED}, "request.invalid-rejected", broken=broken)

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from requests.structures import CaseInsensitiveDict
 
 from conformance.checks.context import UNKNOWN_KEY, Expectation
-from conformance.judge.har import started
+from conformance.judge.har import sent_at
 from conformance.settings import KEY_VARIABLES
 from conformance.wire.exchange import Exchange
 from conformance.wire.redact import redact_headers
@@ -28,7 +28,7 @@ class Recorded:
     exchange: Exchange
     expect: Expectation | None  # what the suite expected, when it wrote the entry
     truncated: bool  # a body the recorder cut: it cannot be judged whole
-    key: str | None = None  # the key as the file holds it (in clear in an outside HAR): masked
+    key: str | None = None  # the key in clear, as an outside HAR holds it (masked in every output)
     masked: bool = False  # the recorder masked the key: its role is unknown
 
 
@@ -77,16 +77,6 @@ def role(headers: list[tuple[str, str]], entry: dict[str, Any], keys: dict[str, 
     return known or (MASKED_KEY if _masked(sent) else UNKNOWN_KEY)
 
 
-def _expectation(raw: Any) -> Expectation | None:
-    if not isinstance(raw, dict) or not isinstance(raw.get("rule"), str):
-        return None
-    statuses = {int(s) for s in raw.get("statuses", []) if isinstance(s, int)}
-    field = raw.get("broken_field")
-    return Expectation(
-        frozenset(statuses), raw["rule"], "", field if isinstance(field, str) else None
-    )
-
-
 def recorded(entry: dict[str, Any], keys: dict[str, str]) -> Recorded | None:
     """The exchange an entry holds, or None when it holds no answered request."""
     request, response = entry.get("request"), entry.get("response")
@@ -100,7 +90,6 @@ def recorded(entry: dict[str, Any], keys: dict[str, str]) -> Recorded | None:
     post = request.get("postData")
     body, cut_request = _body(post) if isinstance(post, dict) else (b"", False)
     answer, cut_answer = _body(response.get("content"))
-    when = started(entry)
     elapsed = entry.get("time")
     exchange = Exchange(
         method=str(request.get("method", "")).upper(),
@@ -113,11 +102,12 @@ def recorded(entry: dict[str, Any], keys: dict[str, str]) -> Recorded | None:
         elapsed=float(elapsed) / 1000 if isinstance(elapsed, int | float) else 0.0,
         key_var=key_role if key_role in KEY_VARIABLES else None,
         test=str(entry.get("_test", "")),
-        sent_at=when.timestamp() if when is not None else 0.0,
+        sent_at=sent_at(entry),
     )
     sent_key = next((v for k, v in headers if k.lower() == "x-api-key"), None)
-    expect = _expectation(entry.get("_expect"))
-    return Recorded(exchange, expect, cut_request or cut_answer, sent_key, key_role == MASKED_KEY)
+    clear = sent_key if sent_key is not None and not _masked(sent_key) else None
+    expect = Expectation.from_record(entry.get("_expect"))
+    return Recorded(exchange, expect, cut_request or cut_answer, clear, key_role == MASKED_KEY)
 
 
 def path_of(url: str) -> str:

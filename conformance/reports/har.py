@@ -119,11 +119,7 @@ def entry(
     if role is not None:
         out["_key_role"] = role
     if expect is not None:  # what the case expected: judging the file later reads it
-        out["_expect"] = {
-            "statuses": sorted(expect.statuses),
-            "rule": expect.rule,
-            "broken_field": expect.broken_field,
-        }
+        out["_expect"] = expect.record()
     return out
 
 

@@ -38,6 +38,15 @@ def is_json_media(value: str | None) -> bool:
     return media_type(value) == "application/json"
 
 
+def counts_as_json(value: str | None) -> bool:
+    """A request's media type the contract takes as JSON: `application/json` or a `+json`
+    suffix type under `application/` (a body sent as anything else is a 400)."""
+    kind = media_type(value)
+    return kind == "application/json" or (
+        kind.startswith("application/") and kind.endswith("+json")
+    )
+
+
 _RFC3339 = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:\d{2})\Z"
 )

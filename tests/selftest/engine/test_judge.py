@@ -282,3 +282,14 @@ def test_an_exception_of_ours_is_a_suite_error(
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("SUITE ERROR judging") and "exit status 9" in out[1]
     assert "KeyError" in (tmp_path / "judged" / "suite-error.txt").read_text(encoding="utf-8")
+
+
+def test_coverage_that_cannot_be_written_is_a_suite_error_and_the_rest_is_written(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "judged" / "coverage.md").mkdir(parents=True)  # a directory where the file goes
+    har = _har(tmp_path / "one.har", [_entry("2026-12-07T10:00:00.000Z", 404)])
+    code, lines = judge(har, tmp_path / "judged", API_KEY="cc_main_key_1")
+    assert code == 9, lines
+    assert any("writing coverage.md" in line for line in lines), lines
+    assert (tmp_path / "judged" / "conformance.json").is_file()
